@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# scripts/initramfs.sh [flavor] - build $VSWAP_CACHE/out/<flavor>/initramfs.cpio.gz:
+#   busybox-static (+ an applet symlink for every applet), /init (from
+#   tests/guest/init.sh), tests/guest/*.sh in /guest, the test binaries in
+#   /tests and vswap.ko at /lib/vswap/vswap.ko (if built).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+set_flavor "${1:-$VSWAP_FLAVOR}"
+
+BUSYBOX=/bin/busybox
+[ -x "$BUSYBOX" ] || die "$BUSYBOX not found (apt-get install busybox-static)"
+file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically linked' && die "$BUSYBOX is not static (install busybox-static)"
+
+mkdir -p "$VSWAP_OUT"
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+cd "$stage"
+mkdir -p bin sbin usr/bin usr/sbin proc sys dev tmp run root etc mnt lib/vswap tests guest
+cp "$BUSYBOX" bin/busybox
+# busybox --install -s equivalent, done on the host so the image is complete.
+"$BUSYBOX" --list-full | while read -r applet; do
+	[ "$applet" = bin/busybox ] || [ -e "$applet" ] || ln -s /bin/busybox "$applet"
+done
+install -m 0755 "$VSWAP_ROOT/tests/guest/init.sh" init
+install -m 0755 "$VSWAP_ROOT"/tests/guest/*.sh guest/
+printf 'root:x:0:0:root:/root:/bin/sh\n' >etc/passwd
+printf 'root:x:0:\n' >etc/group
+[ "$(id -u)" = 0 ] && mknod -m 600 dev/console c 5 1
+
+ntests=0
+if [ -d "$VSWAP_OUT/tests" ]; then
+	for t in "$VSWAP_OUT"/tests/*; do
+		if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
+		cp "$t" tests/
+		ntests=$((ntests + 1))
+	done
+fi
+if [ -f "$VSWAP_OUT/vswap.ko" ]; then
+	cp "$VSWAP_OUT/vswap.ko" lib/vswap/vswap.ko
+	mod="vswap.ko"
+else
+	mod="NO vswap.ko"
+fi
+
+img=$VSWAP_OUT/initramfs.cpio.gz
+find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner 0:0 --quiet | gzip -1 >"$img.tmp"
+mv "$img.tmp" "$img"
+log "initramfs: $img ($(du -h "$img" | cut -f1), $ntests test binaries, $mod)"

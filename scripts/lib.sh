@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # variables are used by the scripts sourcing this file
+# scripts/lib.sh - shared variables and helpers for the vswap build/test
+# pipeline.  Sourced by every scripts/*.sh; not meant to be executed.
+#
+# Everything that is big or slow to rebuild lives OUTSIDE the repo, in
+# $VSWAP_CACHE (default ~/.cache/vswap):
+#   src/linux-<ver>/      git tree: tag "base" = pristine tarball, then hooks-patch/ applied
+#   build/<flavor>/       kernel O= build directory (bzImage, Module.symvers, ...)
+#   out/<flavor>/         vswap.ko, tests/<binaries>, initramfs.cpio.gz
+#   ccache/               compiler cache (CCACHE_DIR)
+#   logs/                 full QEMU console logs, one per VM run
+
+# ---- The ONE place the kernel version is pinned ---------------------------
+# Debian package version of linux-source-6.12.  If it disappears from the
+# archive, update it here and re-check that hooks-patch/ still applies.
+KVER_DEB=6.12.117-1~deb12u1
+KVER_UPSTREAM=${KVER_DEB%%-*}            # 6.12.117
+KSRC_PKG=linux-source-6.12
+KSRC_TARBALL_DEFAULT=/usr/src/linux-source-6.12.tar.xz
+# ---------------------------------------------------------------------------
+
+VSWAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VSWAP_SCRIPTS=$VSWAP_ROOT/scripts
+VSWAP_CACHE=${VSWAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vswap}
+VSWAP_FLAVOR=${VSWAP_FLAVOR:-vm}
+KSRC=$VSWAP_CACHE/src/linux-$KVER_UPSTREAM
+VSWAP_LOGS=$VSWAP_CACHE/logs
+NPROC=$(nproc 2>/dev/null || echo 2)
+
+export CCACHE_DIR=${CCACHE_DIR:-$VSWAP_CACHE/ccache}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$VSWAP_CACHE}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+export CCACHE_COMPILERCHECK=${CCACHE_COMPILERCHECK:-content}
+# Reproducible-ish kernel builds, so ccache hits across rebuilds.
+export KBUILD_BUILD_USER=vswap KBUILD_BUILD_HOST=vswap
+export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2025-01-01}
+
+# Per-flavor paths.  Call set_flavor after parsing arguments.
+set_flavor() {
+	VSWAP_FLAVOR=$1
+	case $VSWAP_FLAVOR in
+	*[!A-Za-z0-9_-]* | '') die "invalid flavor name '$VSWAP_FLAVOR'" ;;
+	esac
+	KBUILD=$VSWAP_CACHE/build/$VSWAP_FLAVOR
+	VSWAP_OUT=$VSWAP_CACHE/out/$VSWAP_FLAVOR
+	FRAGMENT=$VSWAP_SCRIPTS/config/$VSWAP_FLAVOR.config
+}
+set_flavor "$VSWAP_FLAVOR"
+
+# The kernel make command line.  CC must be identical on every invocation
+# (config and build), otherwise Kconfig sees a "new compiler" and reconfigures.
+kmake() {
+	make -C "$KSRC" O="$KBUILD" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" "$@"
+}
+
+log() { printf '[vswap] %s\n' "$*"; }
+warn() { printf '[vswap] WARNING: %s\n' "$*" >&2; }
+die() {
+	printf '[vswap] ERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+# Human readable duration of N seconds.
+fmt_secs() {
+	local s=$1
+	if ((s >= 60)); then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi
+}
+
+# Phase timing: `phase NAME cmd args...` runs the command, records its
+# duration, and returns its exit status.  phase_summary prints the table.
+VSWAP_PHASES=()
+VSWAP_T0=$(date +%s)
+phase() {
+	local name=$1 t0 rc=0
+	shift
+	t0=$(date +%s)
+	"$@" || rc=$?
+	VSWAP_PHASES+=("$name $(($(date +%s) - t0)) $rc")
+	return "$rc"
+}
+phase_summary() {
+	local p name secs rc
+	log "phase durations:"
+	for p in "${VSWAP_PHASES[@]}"; do
+		read -r name secs rc <<<"$p"
+		printf '[vswap]   %-12s %8s%s\n' "$name" "$(fmt_secs "$secs")" "$([ "$rc" = 0 ] || echo "  (FAILED rc=$rc)")"
+	done
+	printf '[vswap]   %-12s %8s\n' total "$(fmt_secs $(($(date +%s) - VSWAP_T0)))"
+}
+
+# Hash of everything under hooks-patch/ (series + patches).
+patches_hash() {
+	local d=$VSWAP_ROOT/hooks-patch
+	if [ -d "$d" ]; then
+		(cd "$d" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum) | sha256sum | cut -d' ' -f1
+	else
+		echo none
+	fi
+}
+
+# Patch file names listed in hooks-patch/series (comments/blank lines removed).
+series_patches() {
+	local s=$VSWAP_ROOT/hooks-patch/series
+	[ -f "$s" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e 's/^[[:space:]]*//' "$s" | grep -v '^$' || true
+}

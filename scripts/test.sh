@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# scripts/test.sh [test-name ...] - build everything and run the test suite
+# in a QEMU VM.  Does all setup itself (packages, kernel source, hooks-patch,
+# config, kernel, vswap.ko, tests, initramfs).
+#
+#   scripts/test.sh               # all tests (every tests/*.c)
+#   scripts/test.sh smoke foo     # only the test binaries smoke and foo
+#
+# Env: VSWAP_FLAVOR (default vm: scripts/config/<flavor>.config),
+#      VSWAP_VM_TIMEOUT (default 1200 s), VSWAP_TEST_TIMEOUT (per binary,
+#      default 600 s), VSWAP_ACCEL=auto|tcg|kvm, VSWAP_VERBOSE=1,
+#      VSWAP_CACHE (default ~/.cache/vswap).
+# The very last line is always "N passed, N failed[, N skipped]"; the exit
+# status is non-zero on any failure, kernel-log problem, timeout, or when no
+# test ran.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+set_flavor "$VSWAP_FLAVOR"
+
+case ${1:-} in -h | --help)
+	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+	exit 0
+	;;
+esac
+NAMES=()
+for a in "$@"; do
+	a=${a##*/}
+	NAMES+=("${a%.c}")
+done
+
+finish() { # finish PASS FAIL SKIP EXIT_CODE
+	phase_summary
+	if [ "$3" -gt 0 ]; then echo "$1 passed, $2 failed, $3 skipped"; else echo "$1 passed, $2 failed"; fi
+	exit "$4"
+}
+setup_failed() {
+	log "FAILED during setup/build ($1); no test ran - counting it as 1 failure"
+	finish 0 1 0 1
+}
+
+# Note: runs inside `phase ... || ...`, where set -e is off: check each step.
+# shellcheck disable=SC2317  # invoked indirectly via phase
+build_tests() {
+	log "building test binaries..."
+	local t src
+	mkdir -p "$VSWAP_OUT/tests"
+	# Drop binaries whose tests/*.c is gone.
+	for t in "$VSWAP_OUT"/tests/*; do
+		[ -e "$t" ] || continue
+		src=$VSWAP_ROOT/tests/${t##*/}.c
+		[ -f "$src" ] || rm -f "$t"
+	done
+	make -s -C "$VSWAP_ROOT/tests" -j"$NPROC" KSRC="$KSRC" KHDR="$KBUILD/usr/include" OUT="$VSWAP_OUT/tests" all || return 1
+	for t in "${NAMES[@]}"; do
+		if [ ! -x "$VSWAP_OUT/tests/$t" ]; then
+			log "no test named '$t'; available: $(make -s -C "$VSWAP_ROOT/tests" list | xargs)"
+			return 1
+		fi
+	done
+	log "$(find "$VSWAP_OUT/tests" -maxdepth 1 -type f | wc -l) test binaries built"
+}
+
+log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE"
+phase deps "$VSWAP_SCRIPTS/deps.sh" || setup_failed deps
+phase kernel "$VSWAP_SCRIPTS/kernel.sh" "$VSWAP_FLAVOR" || setup_failed kernel
+phase module "$VSWAP_SCRIPTS/module.sh" "$VSWAP_FLAVOR" || setup_failed module
+
+phase tests build_tests || setup_failed tests
+phase initramfs "$VSWAP_SCRIPTS/initramfs.sh" "$VSWAP_FLAVOR" || setup_failed initramfs
+
+RES=$(mktemp)
+trap 'rm -f "$RES"' EXIT
+VMARGS=(--job test --result-file "$RES")
+if [ "${#NAMES[@]}" -gt 0 ]; then
+	VMARGS+=(--tests "$(
+		IFS=,
+		echo "${NAMES[*]}"
+	)")
+fi
+phase vm "$VSWAP_SCRIPTS/vm.sh" "${VMARGS[@]}" || true
+
+get() { sed -n "s/^$1=//p" "$RES" | head -n 1; }
+STATUS=$(get status)
+PASS=$(get pass) FAIL=$(get fail) SKIP=$(get skip)
+[ -n "$STATUS" ] || setup_failed "vm.sh produced no result"
+RC=0
+case $STATUS in
+ok) ;;
+no-tests)
+	log "FAILED: no test ran"
+	RC=1
+	;;
+*)
+	RC=1
+	if [ "$STATUS" != job-failed ] || [ "$FAIL" -eq 0 ]; then
+		# A VM-level failure (timeout, kernel problem, panic) not reflected in
+		# the per-case counts still has to show up in the closing line.
+		log "FAILED: VM run status '$STATUS' - counting it as 1 failure"
+		FAIL=$((FAIL + 1))
+	fi
+	;;
+esac
+log "console log: $(get log)"
+log "result: $PASS passed, $FAIL failed, $SKIP skipped (status: $STATUS)"
+finish "$PASS" "$FAIL" "$SKIP" "$RC"

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vswap: slot allocation, dynamic clusters and the sparse swap_map.
+ *
+ * swap_map is a VM_SPARSE area of one byte per slot.  A page of it (the
+ * counts of 4096 slots, 8 clusters) is mapped the first time one of its
+ * clusters is allocated and stays mapped until unload: the core may read
+ * the count of a slot that was just freed (a stale page table entry seen
+ * by swap readahead, say), and such a read must find 0, not fault.
+ *
+ * Clusters hold the backend table and memcg ids of their slots.  They live
+ * in vswap.clusters from the allocation of their first slot to the free of
+ * their last, and are freed after an RCU grace period.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "vswap.h"
+
+#define SLOTS_PER_MAP_PAGE	PAGE_SIZE	/* swap_map has a byte a slot */
+
+static int vswap_map_page(unsigned long pgidx)
+{
+	unsigned long addr;
+	struct page *page;
+	int err = 0;
+
+	if (xa_load(&vswap.map_pages, pgidx))
+		return 0;
+
+	mutex_lock(&vswap.map_lock);
+	if (xa_load(&vswap.map_pages, pgidx))
+		goto out;
+	err = -ENOMEM;
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	if (!page)
+		goto out;
+	err = xa_err(xa_store(&vswap.map_pages, pgidx, page,
+			      GFP_KERNEL | __GFP_NOWARN));
+	if (err) {
+		__free_page(page);
+		goto out;
+	}
+	addr = (unsigned long)vswap.map_area->addr + pgidx * PAGE_SIZE;
+	err = vm_area_map_pages(vswap.map_area, addr, addr + PAGE_SIZE, &page);
+	if (err) {
+		xa_erase(&vswap.map_pages, pgidx);
+		__free_page(page);
+		goto out;
+	}
+	vswap_stat_add(VSWAP_MAP_PAGES, 1);
+out:
+	mutex_unlock(&vswap.map_lock);
+	return err;
+}
+
+int vswap_map_init(void)
+{
+	unsigned long size = PAGE_ALIGN(vswap.capacity);
+	int err;
+
+	vswap.map_area = get_vm_area(size, VM_SPARSE);
+	if (!vswap.map_area)
+		return -ENOMEM;
+
+	/* Slot 0 is never handed out, as on a device with a header */
+	err = vswap_map_page(0);
+	if (err) {
+		free_vm_area(vswap.map_area);
+		return err;
+	}
+	((unsigned char *)vswap.map_area->addr)[0] = SWAP_MAP_BAD;
+	return 0;
+}
+
+void vswap_map_exit(void)
+{
+	struct page *page;
+	unsigned long idx;
+
+	free_vm_area(vswap.map_area);
+	xa_for_each(&vswap.map_pages, idx, page) {
+		/* the core may have marked it as a continuation head */
+		set_page_private(page, 0);
+		__free_page(page);
+	}
+	xa_destroy(&vswap.map_pages);
+}
+
+static struct vswap_cluster *vswap_cluster_new(void)
+{
+	struct vswap_cluster *c;
+	u32 index;
+	int err;
+
+	c = kmem_cache_zalloc(vswap.cluster_cache, GFP_KERNEL | __GFP_NOWARN);
+	if (!c)
+		return NULL;
+	INIT_LIST_HEAD(&c->list);
+
+	/* The lowest free index keeps the mapped part of swap_map small */
+	err = xa_alloc(&vswap.clusters, &index, NULL,
+		       XA_LIMIT(0, vswap.capacity / VSWAP_CLUSTER - 1),
+		       GFP_KERNEL | __GFP_NOWARN);
+	if (err)
+		goto free;
+	c->index = index;
+	if (vswap_map_page((unsigned long)index * VSWAP_CLUSTER /
+			   SLOTS_PER_MAP_PAGE))
+		goto erase;
+	/* Publish only now, for vswap_slot() */
+	xa_store(&vswap.clusters, index, c, GFP_KERNEL);
+	vswap_stat_add(VSWAP_CLUSTERS, 1);
+	return c;
+erase:
+	xa_erase(&vswap.clusters, index);
+free:
+	kmem_cache_free(vswap.cluster_cache, c);
+	return NULL;
+}
+
+static void vswap_cluster_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(vswap.cluster_cache,
+			container_of(rcu, struct vswap_cluster, rcu));
+}
+
+static unsigned int cluster_capacity(struct vswap_cluster *c)
+{
+	return VSWAP_CLUSTER - (c->index == 0);	/* slot 0 */
+}
+
+/* Take a free slot of @c.  Called under si->lock; @c is not full. */
+static unsigned long vswap_cluster_take(struct vswap_cluster *c)
+{
+	unsigned char *map = vswap.si->swap_map;
+	unsigned long base = (unsigned long)c->index * VSWAP_CLUSTER;
+	unsigned int i, n;
+
+	for (n = 0, i = c->next; n < VSWAP_CLUSTER; n++) {
+		if (!map[base + i])
+			break;
+		i = (i + 1) % VSWAP_CLUSTER;
+	}
+	if (WARN_ON_ONCE(n == VSWAP_CLUSTER))
+		return 0;
+
+	map[base + i] = SWAP_HAS_CACHE;
+	c->next = (i + 1) % VSWAP_CLUSTER;
+	if (++c->used == cluster_capacity(c))
+		list_del_init(&c->list);
+	return base + i;
+}
+
+/*
+ * The swap_ops ->alloc callback.  Large folios are refused: zswap in 6.12
+ * stores only order-0 folios, so reclaim splits them and tries again
+ * (counted as large_refused, and by the kernel as thp_swpout_fallback).
+ */
+swp_entry_t vswap_alloc(struct folio *folio)
+{
+	struct swap_info_struct *si = vswap.si;
+	struct vswap_cluster *c, *new = NULL;
+	unsigned long offset;
+	swp_entry_t entry = {};
+
+	if (folio_test_large(folio)) {
+		vswap_stat_add(VSWAP_LARGE_REFUSED, 1);
+		return entry;
+	}
+
+	for (;;) {
+		spin_lock(&si->lock);
+		if (new) {
+			list_add(&new->list, &vswap.nonfull);
+			new = NULL;
+		}
+		c = list_first_entry_or_null(&vswap.nonfull,
+					     struct vswap_cluster, list);
+		if (c)
+			break;
+		spin_unlock(&si->lock);
+
+		new = vswap_cluster_new();
+		if (!new) {
+			vswap_stat_add(VSWAP_ALLOC_FAIL, 1);
+			return entry;
+		}
+	}
+
+	offset = vswap_cluster_take(c);
+	if (offset) {
+		WRITE_ONCE(si->inuse_pages, si->inuse_pages + 1);
+		vswap_set_tag(&c->table[offset % VSWAP_CLUSTER],
+			      VSWAP_FOLIO);
+		/* The core holds a reference on us during ->alloc */
+		__module_get(THIS_MODULE);
+		entry = swp_entry(si->type, offset);
+	}
+	spin_unlock(&si->lock);
+	return entry;
+}
+
+/*
+ * The swap_ops ->free callback, under si->lock: the slots' counts are 0,
+ * no swap cache folio holds them and their zswap entries are gone.
+ */
+void vswap_free(struct swap_info_struct *si, unsigned long offset,
+		unsigned int nr)
+{
+	struct vswap_cluster *c = NULL;
+	unsigned int i, ci;
+
+	lockdep_assert_held(&si->lock);
+	for (i = 0; i < nr; i++, offset++) {
+		if (!c || c->index != offset / VSWAP_CLUSTER)
+			c = xa_load(&vswap.clusters, offset / VSWAP_CLUSTER);
+		if (WARN_ON_ONCE(!c))
+			continue;
+		ci = offset % VSWAP_CLUSTER;
+		vswap_set_tag(&c->table[ci], VSWAP_NONE);
+		c->memcg_id[ci] = 0;
+		if (c->used-- == cluster_capacity(c))
+			list_add_tail(&c->list, &vswap.nonfull);
+		if (!c->used) {
+			list_del(&c->list);
+			xa_erase(&vswap.clusters, c->index);
+			vswap_stat_add(VSWAP_CLUSTERS, -1);
+			call_rcu(&c->rcu, vswap_cluster_free_rcu);
+			c = NULL;
+		}
+		/* Last reference: unregister waits for this RCU section */
+		module_put(THIS_MODULE);
+	}
+}
+
+/* The backend word of an in-use slot, or NULL if its cluster is gone. */
+unsigned long *vswap_slot(swp_entry_t entry)
+{
+	unsigned long offset = swp_offset(entry);
+	struct vswap_cluster *c;
+
+	c = xa_load(&vswap.clusters, offset / VSWAP_CLUSTER);
+	return c ? &c->table[offset % VSWAP_CLUSTER] : NULL;
+}
+
+/* The swap_ops ->cgroup_id callback: the slot is in use. */
+unsigned short *vswap_cgroup_id(swp_entry_t entry)
+{
+	static unsigned short dummy;
+	unsigned long offset = swp_offset(entry);
+	struct vswap_cluster *c;
+
+	c = xa_load(&vswap.clusters, offset / VSWAP_CLUSTER);
+	if (WARN_ON_ONCE(!c))
+		return &dummy;
+	return &c->memcg_id[offset % VSWAP_CLUSTER];
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vswap: counters in /sys/kernel/debug/vswap/, one read-only decimal file
+ * each.  Writes fail with EACCES.  README.md has a table of their meaning.
+ */
+#include <linux/debugfs.h>
+#include <linux/slab.h>
+
+#include "vswap.h"
+
+static struct dentry *vswap_debugfs_root;
+
+/* Files that are not a plain counter of enum vswap_stat */
+enum {
+	VSWAP_FILE_CAPACITY = VSWAP_NR_STATS,
+	VSWAP_FILE_SLOTS_USED,
+	VSWAP_FILE_METADATA_BYTES,
+};
+
+static const char * const vswap_file_names[] = {
+	[VSWAP_SLOTS_INMEM] = "inmem",
+	[VSWAP_SLOTS_ZERO] = "zero",
+	[VSWAP_SLOTS_ZSWAP] = "zswap",
+	[VSWAP_CLUSTERS] = "clusters",
+	[VSWAP_MAP_PAGES] = "map_pages",
+	[VSWAP_SWPOUT_ZERO] = "swpout_zero",
+	[VSWAP_SWPOUT_ZSWAP] = "swpout_zswap",
+	[VSWAP_SWPOUT_INMEM] = "swpout_inmem",
+	[VSWAP_SWPIN_ZERO] = "swpin_zero",
+	[VSWAP_SWPIN_ZSWAP] = "swpin_zswap",
+	[VSWAP_ZSWAP_REJECT] = "zswap_reject",
+	[VSWAP_LARGE_REFUSED] = "large_refused",
+	[VSWAP_ALLOC_FAIL] = "alloc_fail",
+	[VSWAP_READ_ERROR] = "read_error",
+	[VSWAP_FILE_CAPACITY] = "capacity",
+	[VSWAP_FILE_SLOTS_USED] = "slots_used",
+	[VSWAP_FILE_METADATA_BYTES] = "metadata_bytes",
+};
+
+/*
+ * Memory vswap spends on slots: clusters (with their slab overhead) and
+ * the mapped swap_map pages.  The fixed cost of the swap cache address
+ * spaces and zswap trees of the type is not included.
+ */
+size_t vswap_metadata_bytes(void)
+{
+	return vswap_stat_read(VSWAP_CLUSTERS) *
+		kmem_cache_size(vswap.cluster_cache) +
+		vswap_stat_read(VSWAP_MAP_PAGES) * PAGE_SIZE;
+}
+
+static int vswap_file_get(void *data, u64 *val)
+{
+	unsigned long item = (unsigned long)data;
+
+	switch (item) {
+	case VSWAP_FILE_CAPACITY:
+		*val = vswap.capacity;
+		break;
+	case VSWAP_FILE_SLOTS_USED:
+		*val = READ_ONCE(vswap.si->inuse_pages);
+		break;
+	case VSWAP_FILE_METADATA_BYTES:
+		*val = vswap_metadata_bytes();
+		break;
+	default:
+		*val = vswap_stat_read(item);
+	}
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(vswap_file_fops, vswap_file_get, NULL, "%llu\n");
+
+void vswap_debugfs_init(void)
+{
+	unsigned long i;
+
+	vswap_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	for (i = 0; i < ARRAY_SIZE(vswap_file_names); i++)
+		debugfs_create_file_unsafe(vswap_file_names[i], 0444,
+					   vswap_debugfs_root, (void *)i,
+					   &vswap_file_fops);
+}
+
+void vswap_debugfs_exit(void)
+{
+	debugfs_remove_recursive(vswap_debugfs_root);
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vswap: virtual swap space.
+ *
+ * vswap registers a virtual swap type through the core's swap_ops hooks
+ * (CONFIG_SWAP_OPS, see include/linux/swap_ops.h).  While it is loaded,
+ * every page that reclaim swaps out gets a virtual entry: the page tables
+ * hold it, and vswap decides where the data lives.  The device is huge
+ * (ALIGN_DOWN(UINT_MAX, 512) slots by default) and sparse:
+ * memory is spent on clusters in use only.
+ *
+ * Data structures
+ *
+ * - swap_map (cluster.c): the core's per-slot reference counts, one byte a
+ *   slot, in a VM_SPARSE area whose pages are mapped on demand and kept
+ *   until unload.
+ * - clusters (cluster.c): an xarray of struct vswap_cluster indexed by
+ *   cluster number, allocated on demand (lowest free index first) and
+ *   freed, after an RCU grace period, when their last slot is freed.  A
+ *   cluster holds the backend table and the memcg ids of its 512 slots.
+ * - the backend table (backend.c): a word per slot, tag in the low bits:
+ *   FOLIO (in memory, in the swap cache), ZERO, ZSWAP.
+ *
+ * Locking
+ *
+ * - si->lock (the core's) protects swap_map, cluster use counts and the
+ *   nonfull list.  The core takes it around every swap_map change of the
+ *   virtual type, and calls ->free under it.
+ * - a slot's backend word is changed with the folio locked (swap-out and
+ *   swap-in) or under si->lock when no folio holds the slot (alloc, free).
+ * - vswap.map_lock serialises mapping new swap_map pages; it is taken
+ *   without si->lock held, in ->alloc, which may sleep.
+ * - clusters are looked up with xa_load() under RCU; only in-use slots are
+ *   looked up, and an in-use slot keeps its cluster alive.
+ *
+ * Lifetimes
+ *
+ * - vswap holds a module reference for each slot in use, so it cannot be
+ *   unloaded while any page table or shmem mapping holds a virtual entry:
+ *   rmmod fails with "Module vswap is in use" until they are all freed.
+ *   The last reference may be dropped in ->free, under si->lock;
+ *   swap_ops_unregister() waits for an RCU grace period after that.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "vswap.h"
+
+#define VSWAP_MIN_PAGES		(2 * VSWAP_CLUSTER)
+
+struct vswap vswap;
+
+static unsigned long max_pages;
+module_param(max_pages, ulong, 0444);
+MODULE_PARM_DESC(max_pages,
+		 "Slots of the virtual device, a multiple of 512 (0: the largest possible)");
+
+static const struct file_operations vswap_fops = {
+	.owner = THIS_MODULE,
+};
+
+/* /dev/vswap names the device for swapoff(2), which it refuses. */
+static struct miscdevice vswap_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = KBUILD_MODNAME,
+	.fops = &vswap_fops,
+};
+
+static struct swap_ops vswap_ops = {
+	.owner = THIS_MODULE,
+	.name = "/dev/vswap",
+	.alloc = vswap_alloc,
+	.free = vswap_free,
+	.writepage = vswap_writepage,
+	.read_folio = vswap_read_folio,
+	.cgroup_id = vswap_cgroup_id,
+};
+
+static int __init vswap_check_params(void)
+{
+	unsigned long limit = ALIGN_DOWN(swap_ops_max_pages(), VSWAP_CLUSTER);
+
+	vswap.capacity = max_pages ? max_pages : limit;
+	if (vswap.capacity < VSWAP_MIN_PAGES || vswap.capacity > limit ||
+	    vswap.capacity % VSWAP_CLUSTER) {
+		pr_err("invalid max_pages=%lu: use 0 or a multiple of %u from %u to %lu\n",
+		       max_pages, VSWAP_CLUSTER, VSWAP_MIN_PAGES, limit);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init vswap_init(void)
+{
+	struct swap_info_struct *si;
+	int err;
+
+	err = vswap_check_params();
+	if (err)
+		return err;
+
+	xa_init(&vswap.map_pages);
+	xa_init_flags(&vswap.clusters, XA_FLAGS_ALLOC);
+	mutex_init(&vswap.map_lock);
+	INIT_LIST_HEAD(&vswap.nonfull);
+
+	vswap.cluster_cache = KMEM_CACHE(vswap_cluster, 0);
+	if (!vswap.cluster_cache)
+		return -ENOMEM;
+
+	err = vswap_map_init();
+	if (err)
+		goto free_cache;
+
+	err = misc_register(&vswap_misc);
+	if (err)
+		goto free_map;
+	vswap_ops.dev = vswap_misc.this_device->devt;
+
+	si = swap_ops_register(&vswap_ops, vswap.map_area->addr,
+			       vswap.capacity);
+	if (IS_ERR(si)) {
+		err = PTR_ERR(si);
+		pr_err("cannot register the virtual swap device: %d\n", err);
+		goto deregister;
+	}
+	vswap.si = si;
+	vswap_debugfs_init();
+	pr_info("virtual swap device of %lu pages (type %d)\n",
+		vswap.capacity, si->type);
+	return 0;
+
+deregister:
+	misc_deregister(&vswap_misc);
+free_map:
+	vswap_map_exit();
+free_cache:
+	kmem_cache_destroy(vswap.cluster_cache);
+	return err;
+}
+
+static void __exit vswap_exit(void)
+{
+	vswap_debugfs_exit();
+	/* No slot is in use: each holds a module reference */
+	swap_ops_unregister(vswap.si);
+	misc_deregister(&vswap_misc);
+
+	rcu_barrier();	/* clusters freed by call_rcu() */
+	WARN_ON_ONCE(!xa_empty(&vswap.clusters));
+	xa_destroy(&vswap.clusters);
+	vswap_map_exit();
+	kmem_cache_destroy(vswap.cluster_cache);
+	pr_info("virtual swap device removed\n");
+}
+
+module_init(vswap_init);
+module_exit(vswap_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Virtual swap space: swap entries decoupled from storage");
+MODULE_AUTHOR("The vswap developers");
+MODULE_VERSION(VSWAP_VERSION);

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vswap: virtual swap space.  Shared definitions; the design, the data
+ * structures and the locking rules are described at the top of module.c.
+ */
+#ifndef _VSWAP_H
+#define _VSWAP_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/swap.h>
+#include <linux/swap_ops.h>
+#include <linux/swapops.h>
+#include <linux/xarray.h>
+
+/* Slots per cluster: the unit in which vswap allocates its metadata */
+#define VSWAP_CLUSTER		512
+
+/*
+ * The backend table: one word per slot.  The low bits are a tag saying
+ * where the slot's data lives while no swap cache folio holds it; the
+ * bits above the tag are the tag's payload (unused so far: the zswap
+ * tree is keyed by the virtual entry itself).
+ */
+enum vswap_tag {
+	VSWAP_NONE,	/* free slot */
+	VSWAP_FOLIO,	/* in memory: the (dirty) swap cache folio */
+	VSWAP_ZERO,	/* a zero-filled page: no storage at all */
+	VSWAP_ZSWAP,	/* compressed in zswap */
+	VSWAP_NR_TAGS,
+};
+
+#define VSWAP_TAG_BITS		3
+#define VSWAP_TAG_MASK		((1UL << VSWAP_TAG_BITS) - 1)
+
+/*
+ * A cluster of VSWAP_CLUSTER slots, allocated when the first of its
+ * slots is handed out and freed (after an RCU grace period) when the last
+ * one is freed.  Indexed by cluster number in vswap.clusters.
+ */
+struct vswap_cluster {
+	unsigned int index;
+	unsigned int used;		/* slots in use; si->lock */
+	unsigned int next;		/* where to look for a free slot */
+	struct list_head list;		/* on vswap.nonfull while not full */
+	struct rcu_head rcu;
+	unsigned long table[VSWAP_CLUSTER];
+	unsigned short memcg_id[VSWAP_CLUSTER];
+};
+
+/* Counters shown in debugfs; see the table in README.md. */
+enum vswap_stat {
+	VSWAP_SLOTS_INMEM,
+	VSWAP_SLOTS_ZERO,
+	VSWAP_SLOTS_ZSWAP,
+	VSWAP_CLUSTERS,
+	VSWAP_MAP_PAGES,
+	VSWAP_SWPOUT_ZERO,
+	VSWAP_SWPOUT_ZSWAP,
+	VSWAP_SWPOUT_INMEM,
+	VSWAP_SWPIN_ZERO,
+	VSWAP_SWPIN_ZSWAP,
+	VSWAP_ZSWAP_REJECT,
+	VSWAP_LARGE_REFUSED,
+	VSWAP_ALLOC_FAIL,
+	VSWAP_READ_ERROR,
+	VSWAP_NR_STATS,
+};
+
+struct vswap {
+	struct swap_info_struct *si;
+	unsigned long capacity;		/* slots, slot 0 included */
+	struct vm_struct *map_area;	/* the sparse swap_map */
+	struct xarray map_pages;	/* swap_map pages mapped so far */
+	struct mutex map_lock;		/* serialises mapping them */
+	struct xarray clusters;		/* struct vswap_cluster by index */
+	struct list_head nonfull;	/* clusters with a free slot; si->lock */
+	struct kmem_cache *cluster_cache;
+	atomic_long_t stats[VSWAP_NR_STATS];
+};
+
+extern struct vswap vswap;
+
+static inline void vswap_stat_add(enum vswap_stat item, long nr)
+{
+	atomic_long_add(nr, &vswap.stats[item]);
+}
+
+static inline long vswap_stat_read(enum vswap_stat item)
+{
+	return atomic_long_read(&vswap.stats[item]);
+}
+
+/* cluster.c */
+int vswap_map_init(void);
+void vswap_map_exit(void);
+swp_entry_t vswap_alloc(struct folio *folio);
+void vswap_free(struct swap_info_struct *si, unsigned long offset,
+		unsigned int nr);
+unsigned short *vswap_cgroup_id(swp_entry_t entry);
+unsigned long *vswap_slot(swp_entry_t entry);
+
+/* backend.c */
+int vswap_writepage(struct folio *folio, struct writeback_control *wbc);
+void vswap_read_folio(struct folio *folio);
+void vswap_set_tag(unsigned long *slot, enum vswap_tag tag);
+
+/* debugfs.c */
+void vswap_debugfs_init(void);
+void vswap_debugfs_exit(void);
+size_t vswap_metadata_bytes(void);
+
+#endif /* _VSWAP_H */
