@@ -2,17 +2,27 @@
 /*
  * vswap: the backends of a slot and the swap-out/swap-in paths.
  *
- * A slot's backend word changes only while its folio is locked (swap-out
- * and swap-in), or under si->lock while the slot has no folio at all
- * (allocation and free).  So the word needs no lock of its own; counters
- * are atomics because different slots change concurrently.
+ * A slot's backend word changes only while its folio is locked (swap-out,
+ * swap-in, physical swapoff), or under si->lock while the slot has no folio
+ * at all (allocation and free).  So the word needs no lock of its own;
+ * counters are atomics because different slots change concurrently.
+ *
+ * A physical slot is held with SWAP_HAS_CACHE from swap_ops_phys_alloc()
+ * to swap_ops_phys_free(); vswap does the I/O to it with its own bios, and
+ * no page table ever holds its entry.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bio.h>
+#include <linux/blkdev.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/vmstat.h>
+#include <linux/wait_bit.h>
+#include <linux/writeback.h>
 #include <linux/zswap.h>
 
 #include "vswap.h"
@@ -22,24 +32,29 @@ static const enum vswap_stat tag_stat[VSWAP_NR_TAGS] = {
 	[VSWAP_FOLIO] = VSWAP_SLOTS_INMEM,
 	[VSWAP_ZERO] = VSWAP_SLOTS_ZERO,
 	[VSWAP_ZSWAP] = VSWAP_SLOTS_ZSWAP,
+	[VSWAP_PHYS] = VSWAP_SLOTS_PHYS,
 };
 
-static enum vswap_tag vswap_tag(unsigned long word)
+/* Set a slot's backend word, keep the counters; returns the old word. */
+unsigned long vswap_set_word(unsigned long *slot, unsigned long word)
 {
-	return word & VSWAP_TAG_MASK;
+	unsigned long old = READ_ONCE(*slot);
+
+	if (vswap_tag(old) != VSWAP_NONE)
+		vswap_stat_add(tag_stat[vswap_tag(old)], -1);
+	if (vswap_tag(word) != VSWAP_NONE)
+		vswap_stat_add(tag_stat[vswap_tag(word)], 1);
+	WRITE_ONCE(*slot, word);
+	return old;
 }
 
-void vswap_set_tag(unsigned long *slot, enum vswap_tag tag)
+/* Set the word and let go of a physical slot the data no longer needs. */
+static void vswap_replace(unsigned long *slot, unsigned long word)
 {
-	enum vswap_tag old = vswap_tag(READ_ONCE(*slot));
+	unsigned long old = vswap_set_word(slot, word);
 
-	if (old == tag)
-		return;
-	if (old != VSWAP_NONE)
-		vswap_stat_add(tag_stat[old], -1);
-	if (tag != VSWAP_NONE)
-		vswap_stat_add(tag_stat[tag], 1);
-	WRITE_ONCE(*slot, tag);
+	if (vswap_tag(old) == VSWAP_PHYS && old != word)
+		swap_ops_phys_free(vswap_word_phys(old));
 }
 
 static bool vswap_folio_is_zero(struct folio *folio)
@@ -56,9 +71,92 @@ static bool vswap_folio_is_zero(struct folio *folio)
 	return zero;
 }
 
+static void vswap_end_write(struct bio *bio)
+{
+	struct folio *folio = bio_first_folio_all(bio);
+
+	if (bio->bi_status) {
+		/* The folio stays dirty in the swap cache: nothing is lost */
+		folio_mark_dirty(folio);
+		folio_clear_reclaim(folio);
+		vswap_stat_add(VSWAP_IO_ERROR, 1);
+		pr_alert_ratelimited("write error on swap device: %d\n",
+				     blk_status_to_errno(bio->bi_status));
+	}
+	folio_end_writeback(folio);
+	bio_put(bio);
+}
+
+static void vswap_end_read(struct bio *bio)
+{
+	struct folio *folio = bio_first_folio_all(bio);
+
+	if (bio->bi_status) {
+		/* Not uptodate: the fault gets SIGBUS, as on stock swap */
+		vswap_stat_add(VSWAP_IO_ERROR, 1);
+		pr_alert_ratelimited("read error on swap device: %d\n",
+				     blk_status_to_errno(bio->bi_status));
+	} else {
+		folio_mark_uptodate(folio);
+	}
+	folio_unlock(folio);
+	bio_put(bio);
+}
+
+static void vswap_submit(struct folio *folio, swp_entry_t phys, blk_opf_t opf,
+			 bio_end_io_t *end_io)
+{
+	struct bio *bio;
+
+	bio = bio_alloc(swp_swap_info(phys)->bdev, 1, opf, GFP_NOIO);
+	bio->bi_iter.bi_sector = swap_ops_phys_sector(phys);
+	bio->bi_end_io = end_io;
+	bio_add_folio_nofail(bio, folio, folio_size(folio), 0);
+	submit_bio(bio);
+}
+
+/*
+ * Write a locked swap cache folio to a physical slot: the one it already
+ * has, or a new one (by device priority).  Unlocks the folio on success.
+ */
+static int vswap_write_phys(struct folio *folio, unsigned long *slot,
+			    struct writeback_control *wbc)
+{
+	unsigned long old = READ_ONCE(*slot);
+	swp_entry_t phys;
+
+	/* vswap_unuse() waits for slots taken but not yet tagged */
+	atomic_inc(&vswap.phys_writes);
+	if (vswap_tag(old) == VSWAP_PHYS) {
+		phys = vswap_word_phys(old);
+	} else {
+		phys = get_nr_swap_pages() > 0 ? swap_ops_phys_alloc() :
+			(swp_entry_t){};
+		/* Swap over a filesystem's swap_rw is not a backend */
+		if (phys.val && (swp_swap_info(phys)->flags & SWP_FS_OPS)) {
+			swap_ops_phys_free(phys);
+			phys.val = 0;
+		}
+	}
+	if (phys.val)
+		vswap_replace(slot, vswap_phys_word(phys));
+	if (atomic_dec_and_test(&vswap.phys_writes))
+		wake_up_var(&vswap.phys_writes);
+	if (!phys.val)
+		return -ENOSPC;
+
+	count_vm_event(PSWPOUT);
+	folio_start_writeback(folio);
+	folio_unlock(folio);
+	vswap_submit(folio, phys, REQ_OP_WRITE | REQ_SWAP |
+		     wbc_to_write_flags(wbc), vswap_end_write);
+	return 0;
+}
+
 /*
  * The swap_ops ->writepage callback: the folio is locked, in the swap
- * cache and order 0 (vswap_alloc() refuses large folios).
+ * cache and order 0 (vswap_alloc() refuses large folios).  Backends in
+ * order: zero, zswap, a physical device, memory.
  */
 int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 {
@@ -70,11 +168,11 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 	}
 
 	/*
-	 * A slot written again never has a zswap entry: swap-in through the
+	 * A slot written again has no zswap entry: swap-in through the
 	 * swap cache took it out of zswap, as for a stock swap device.
 	 */
 	if (vswap_folio_is_zero(folio)) {
-		vswap_set_tag(slot, VSWAP_ZERO);
+		vswap_replace(slot, VSWAP_ZERO);
 		vswap_stat_add(VSWAP_SWPOUT_ZERO, 1);
 		count_vm_event(SWPOUT_ZERO);
 		folio_unlock(folio);
@@ -82,9 +180,16 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 	}
 
 	if (zswap_store(folio)) {
-		vswap_set_tag(slot, VSWAP_ZSWAP);
+		vswap_replace(slot, VSWAP_ZSWAP);
 		vswap_stat_add(VSWAP_SWPOUT_ZSWAP, 1);
 		folio_unlock(folio);
+		return 0;
+	}
+	vswap_stat_add(VSWAP_ZSWAP_REJECT, 1);
+
+	if (mem_cgroup_zswap_writeback_enabled(folio_memcg(folio)) &&
+	    !vswap_write_phys(folio, slot, wbc)) {
+		vswap_stat_add(VSWAP_SWPOUT_PHYS, 1);
 		return 0;
 	}
 
@@ -93,11 +198,31 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 	 * and let reclaim activate it.  Nothing is lost, and the page tables
 	 * keep their virtual entry for when a backend accepts it later.
 	 */
-	vswap_set_tag(slot, VSWAP_FOLIO);
-	vswap_stat_add(VSWAP_ZSWAP_REJECT, 1);
+	vswap_replace(slot, VSWAP_FOLIO);
 	vswap_stat_add(VSWAP_SWPOUT_INMEM, 1);
 	folio_mark_dirty(folio);
 	return AOP_WRITEPAGE_ACTIVATE;
+}
+
+/*
+ * The swap_ops ->writeout callback: zswap writeback of a slot.  zswap has
+ * decompressed it into a locked, uptodate swap cache folio and freed its
+ * entry; no page table walk is needed to move the slot to disk.
+ */
+void vswap_writeout(struct folio *folio, struct writeback_control *wbc)
+{
+	unsigned long *slot = vswap_slot(folio->swap);
+
+	if (slot && !vswap_write_phys(folio, slot, wbc)) {
+		vswap_stat_add(VSWAP_ZSWAP_WRITEBACK, 1);
+		return;
+	}
+	/* No disk slot after all (or a bug): the data stays in memory */
+	WARN_ON_ONCE(!slot);
+	if (slot)
+		vswap_replace(slot, VSWAP_FOLIO);
+	folio_mark_dirty(folio);
+	folio_unlock(folio);
 }
 
 /*
@@ -110,20 +235,20 @@ void vswap_read_folio(struct folio *folio)
 {
 	long i, nr = folio_nr_pages(folio);
 	swp_entry_t entry = folio->swap;
-	unsigned long *slot;
-	enum vswap_tag tag;
+	unsigned long *slot, word = 0;
 
 	for (i = 0; i < nr; i++) {
 		slot = vswap_slot(swp_entry(swp_type(entry),
 					    swp_offset(entry) + i));
-		tag = slot ? vswap_tag(READ_ONCE(*slot)) : VSWAP_NONE;
-		if (tag == VSWAP_ZERO)
+		word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
+		if (vswap_tag(word) == VSWAP_ZERO)
 			continue;
-		/* zswap_load() takes order-0 folios only */
-		if (tag == VSWAP_ZSWAP && nr == 1)
+		/* zswap_load() and our bios take order-0 folios only */
+		if (nr == 1 && (vswap_tag(word) == VSWAP_ZSWAP ||
+				vswap_tag(word) == VSWAP_PHYS))
 			break;
-		pr_err_ratelimited("cannot read slot %lu: backend %d\n",
-				   swp_offset(entry) + i, tag);
+		pr_err_ratelimited("cannot read slot %lu: backend %u\n",
+				   swp_offset(entry) + i, (unsigned int)vswap_tag(word));
 		vswap_stat_add(VSWAP_READ_ERROR, 1);
 		goto unlock;
 	}
@@ -136,10 +261,19 @@ void vswap_read_folio(struct folio *folio)
 		goto unlock;
 	}
 
+	if (vswap_tag(word) == VSWAP_PHYS) {
+		/* The slot stays on disk: a clean folio can be dropped again */
+		vswap_stat_add(VSWAP_SWPIN_PHYS, 1);
+		count_vm_event(PSWPIN);
+		vswap_submit(folio, vswap_word_phys(word), REQ_OP_READ,
+			     vswap_end_read);
+		return;
+	}
+
 	/* A swap cache load takes the entry out of zswap, dirtying the folio */
 	if (zswap_load(folio) && folio_test_uptodate(folio)) {
 		if (folio_test_swapcache(folio))
-			vswap_set_tag(slot, VSWAP_FOLIO);
+			vswap_set_word(slot, VSWAP_FOLIO);
 		vswap_stat_add(VSWAP_SWPIN_ZSWAP, 1);
 	} else {
 		pr_err_ratelimited("slot %lu is not in zswap\n",
@@ -148,4 +282,94 @@ void vswap_read_folio(struct folio *folio)
 	}
 unlock:
 	folio_unlock(folio);
+}
+
+/* Bring one slot backed by physical type @type into memory. */
+static int vswap_unuse_slot(swp_entry_t entry, int type)
+{
+	struct folio *folio;
+	unsigned long *slot;
+	unsigned long word;
+	int err = 0;
+
+	folio = swap_ops_read_swap_cache(entry);
+	if (!folio) {
+		/* freed meanwhile, or no memory for the folio */
+		slot = vswap_slot(entry);
+		word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
+		if (vswap_tag(word) == VSWAP_PHYS &&
+		    swp_type(vswap_word_phys(word)) == type)
+			return -ENOMEM;
+		return 0;
+	}
+
+	folio_lock(folio);
+	folio_wait_writeback(folio);
+	slot = vswap_slot(entry);
+	word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
+	if (folio_test_swapcache(folio) && folio->swap.val == entry.val &&
+	    vswap_tag(word) == VSWAP_PHYS &&
+	    swp_type(vswap_word_phys(word)) == type) {
+		if (folio_test_uptodate(folio)) {
+			/* The swap cache folio is the data now */
+			folio_mark_dirty(folio);
+			vswap_replace(slot, VSWAP_FOLIO);
+			vswap_stat_add(VSWAP_UNUSE_MOVED, 1);
+		} else {
+			err = -EIO;
+		}
+	}
+	folio_unlock(folio);
+	folio_put(folio);
+	return err;
+}
+
+/*
+ * The swap_ops ->unuse callback: swapoff(2) of physical type @type.  Walks
+ * vswap's own table, never the page tables: each slot on @type is read
+ * into the swap cache and becomes an in-memory slot, which reclaim may
+ * later swap out again, to zswap or another device.  On error, swapoff
+ * fails as stock swapoff does, and the slots moved so far stay in memory.
+ */
+int vswap_unuse(int type)
+{
+	struct vswap_cluster *c;
+	unsigned long idx = 0, word;
+	swp_entry_t *batch;
+	unsigned int i, n;
+	int err = 0;
+
+	batch = kmalloc_array(VSWAP_CLUSTER, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+
+	/* The type takes no more allocations: wait for the last ones */
+	wait_var_event(&vswap.phys_writes, !atomic_read(&vswap.phys_writes));
+
+	for (;;) {
+		n = 0;
+		rcu_read_lock();
+		c = xa_find(&vswap.clusters, &idx, ULONG_MAX, XA_PRESENT);
+		for (i = 0; c && i < VSWAP_CLUSTER; i++) {
+			word = READ_ONCE(c->table[i]);
+			if (vswap_tag(word) == VSWAP_PHYS &&
+			    swp_type(vswap_word_phys(word)) == type)
+				batch[n++] = swp_entry(vswap.si->type,
+						       idx * VSWAP_CLUSTER + i);
+		}
+		rcu_read_unlock();
+		if (!c)
+			break;
+
+		for (i = 0; !err && i < n; i++) {
+			err = signal_pending(current) ? -EINTR :
+				vswap_unuse_slot(batch[i], type);
+		}
+		if (err)
+			break;
+		idx++;
+		cond_resched();
+	}
+	kfree(batch);
+	return err;
 }

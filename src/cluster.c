@@ -195,8 +195,7 @@ swp_entry_t vswap_alloc(struct folio *folio)
 	offset = vswap_cluster_take(c);
 	if (offset) {
 		WRITE_ONCE(si->inuse_pages, si->inuse_pages + 1);
-		vswap_set_tag(&c->table[offset % VSWAP_CLUSTER],
-			      VSWAP_FOLIO);
+		vswap_set_word(&c->table[offset % VSWAP_CLUSTER], VSWAP_FOLIO);
 		/* The core holds a reference on us during ->alloc */
 		__module_get(THIS_MODULE);
 		entry = swp_entry(si->type, offset);
@@ -213,6 +212,7 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		unsigned int nr)
 {
 	struct vswap_cluster *c = NULL;
+	unsigned long word;
 	unsigned int i, ci;
 
 	lockdep_assert_held(&si->lock);
@@ -222,7 +222,10 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		if (WARN_ON_ONCE(!c))
 			continue;
 		ci = offset % VSWAP_CLUSTER;
-		vswap_set_tag(&c->table[ci], VSWAP_NONE);
+		word = vswap_set_word(&c->table[ci], VSWAP_NONE);
+		/* physical si->lock nests inside ours: a lockdep class apart */
+		if (vswap_tag(word) == VSWAP_PHYS)
+			swap_ops_phys_free(vswap_word_phys(word));
 		c->memcg_id[ci] = 0;
 		if (c->used-- == cluster_capacity(c))
 			list_add_tail(&c->list, &vswap.nonfull);

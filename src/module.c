@@ -77,8 +77,10 @@ static struct swap_ops vswap_ops = {
 	.alloc = vswap_alloc,
 	.free = vswap_free,
 	.writepage = vswap_writepage,
+	.writeout = vswap_writeout,
 	.read_folio = vswap_read_folio,
 	.cgroup_id = vswap_cgroup_id,
+	.unuse = vswap_unuse,
 };
 
 static int __init vswap_check_params(void)

@@ -21,19 +21,40 @@
 /*
  * The backend table: one word per slot.  The low bits are a tag saying
  * where the slot's data lives while no swap cache folio holds it; the
- * bits above the tag are the tag's payload (unused so far: the zswap
- * tree is keyed by the virtual entry itself).
+ * bits above the tag are the tag's payload.  Only PHYS has one: the
+ * physical slot's type and offset (the zswap tree is keyed by the virtual
+ * entry itself).
  */
 enum vswap_tag {
 	VSWAP_NONE,	/* free slot */
 	VSWAP_FOLIO,	/* in memory: the (dirty) swap cache folio */
 	VSWAP_ZERO,	/* a zero-filled page: no storage at all */
 	VSWAP_ZSWAP,	/* compressed in zswap */
+	VSWAP_PHYS,	/* on a physical swap device: type, offset */
 	VSWAP_NR_TAGS,
 };
 
 #define VSWAP_TAG_BITS		3
 #define VSWAP_TAG_MASK		((1UL << VSWAP_TAG_BITS) - 1)
+#define VSWAP_PHYS_OFF_SHIFT	(VSWAP_TAG_BITS + MAX_SWAPFILES_SHIFT)
+
+static inline enum vswap_tag vswap_tag(unsigned long word)
+{
+	return word & VSWAP_TAG_MASK;
+}
+
+static inline unsigned long vswap_phys_word(swp_entry_t phys)
+{
+	return swp_offset(phys) << VSWAP_PHYS_OFF_SHIFT |
+		swp_type(phys) << VSWAP_TAG_BITS | VSWAP_PHYS;
+}
+
+static inline swp_entry_t vswap_word_phys(unsigned long word)
+{
+	return swp_entry((word >> VSWAP_TAG_BITS) &
+			 ((1UL << MAX_SWAPFILES_SHIFT) - 1),
+			 word >> VSWAP_PHYS_OFF_SHIFT);
+}
 
 /*
  * A cluster of VSWAP_CLUSTER slots, allocated when the first of its
@@ -55,13 +76,19 @@ enum vswap_stat {
 	VSWAP_SLOTS_INMEM,
 	VSWAP_SLOTS_ZERO,
 	VSWAP_SLOTS_ZSWAP,
+	VSWAP_SLOTS_PHYS,
 	VSWAP_CLUSTERS,
 	VSWAP_MAP_PAGES,
 	VSWAP_SWPOUT_ZERO,
 	VSWAP_SWPOUT_ZSWAP,
 	VSWAP_SWPOUT_INMEM,
+	VSWAP_SWPOUT_PHYS,
 	VSWAP_SWPIN_ZERO,
 	VSWAP_SWPIN_ZSWAP,
+	VSWAP_SWPIN_PHYS,
+	VSWAP_ZSWAP_WRITEBACK,
+	VSWAP_UNUSE_MOVED,
+	VSWAP_IO_ERROR,
 	VSWAP_ZSWAP_REJECT,
 	VSWAP_LARGE_REFUSED,
 	VSWAP_ALLOC_FAIL,
@@ -78,6 +105,7 @@ struct vswap {
 	struct xarray clusters;		/* struct vswap_cluster by index */
 	struct list_head nonfull;	/* clusters with a free slot; si->lock */
 	struct kmem_cache *cluster_cache;
+	atomic_t phys_writes;		/* holding a physical slot not yet tagged */
 	atomic_long_t stats[VSWAP_NR_STATS];
 };
 
@@ -104,8 +132,10 @@ unsigned long *vswap_slot(swp_entry_t entry);
 
 /* backend.c */
 int vswap_writepage(struct folio *folio, struct writeback_control *wbc);
+void vswap_writeout(struct folio *folio, struct writeback_control *wbc);
 void vswap_read_folio(struct folio *folio);
-void vswap_set_tag(unsigned long *slot, enum vswap_tag tag);
+unsigned long vswap_set_word(unsigned long *slot, unsigned long word);
+int vswap_unuse(int type);
 
 /* debugfs.c */
 void vswap_debugfs_init(void);
