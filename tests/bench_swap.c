@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Swap benchmark: the same mixed workload through
+ *   stock  - vswap not loaded, zswap enabled, physical swap on /dev/vda,
+ *   vswap  - vswap loaded, zswap enabled, no physical swap,
+ *   zram   - vswap not loaded, zswap disabled, swap on /dev/zram0 (lzo),
+ * in one boot.  Workload: a region of zero, compressible and random pages
+ * (default mix), per round: rewrite it (untimed), MADV_PAGEOUT all of it
+ * (timed, including waiting for swap writeback), fault every page back in
+ * (timed), verify every page (untimed).  Prints wall and system time per
+ * configuration, the vswap/stock and zram/stock ratios, and vswap's
+ * metadata bytes per swapped page (metadata_bytes / slots_used while the
+ * whole region is swapped out).
+ *
+ * Figures are printed, never judged: a test case fails only if data comes
+ * back wrong or a configuration cannot be set up.  Size and rounds:
+ * $VSWAP_BENCH_MB (default 16) and $VSWAP_BENCH_ROUNDS (default 1); the
+ * bench job (scripts/bench.sh) runs 64 MiB x 3.  $VSWAP_PHYS_DEV overrides
+ * /dev/vda (it is overwritten).
+ */
+#define _GNU_SOURCE
+#include "kselftest_harness.h"
+#include "vswap_test.h"
+#include "vswap_data.h"
+
+#define PHYS_DEV_DEFAULT	"/dev/vda"
+#define ZRAM_DEV		"/dev/zram0"
+#define ZRAM_SYS		"/sys/block/zram0"
+#define SEED			0xbe7c4ULL
+
+enum { CFG_STOCK, CFG_VSWAP, CFG_ZRAM, NR_CFG };
+
+static const char * const cfg_names[NR_CFG] = {
+	"stock (zswap + /dev/vda)", "vswap (zswap, no disk)", "zram (lzo)",
+};
+
+struct bench_result {
+	bool done;
+	size_t pages;
+	int rounds;
+	double pageout_wall, pageout_sys, swapin_wall, swapin_sys;
+	unsigned long long peak_slots, peak_meta;
+	size_t bad;
+};
+
+/* shared with the forked test processes */
+static struct bench_result *results;
+
+static void __attribute__((constructor)) bench_init(void)
+{
+	results = mmap(NULL, NR_CFG * sizeof(*results), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (results == MAP_FAILED)
+		results = NULL;
+}
+
+static long env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtol(v, NULL, 10) : def;
+}
+
+static const char *phys_dev(void)
+{
+	const char *v = getenv("VSWAP_PHYS_DEV");
+
+	return v && *v ? v : PHYS_DEV_DEFAULT;
+}
+
+/* Wait (bounded) until no page is under writeback, e.g. to a disk. */
+static void wait_writeback(void)
+{
+	int i;
+
+	for (i = 0; i < 2000 && read_meminfo_kb("Writeback") > 0; i++)
+		usleep(1000);
+}
+
+static void run_workload(struct __test_metadata *_metadata, int cfg)
+{
+	struct bench_result *res = &results[cfg];
+	size_t n = env_long("VSWAP_BENCH_MB", 16) * 256, i, first = 0, sw;
+	int rounds = env_long("VSWAP_BENCH_ROUNDS", 1), r;
+	volatile char sink = 0;
+	struct vd_region reg;
+	struct vd_stats s;
+	double t0, c0;
+
+	ASSERT_NE(NULL, results);
+	memset(res, 0, sizeof(*res));
+	res->pages = n;
+	res->rounds = rounds;
+	ASSERT_EQ(0, vd_region_map(&reg, n, false));
+	for (r = 0; r < rounds; r++) {
+		vd_region_fill(&reg, 0, n, SEED + r, NULL);
+
+		t0 = vd_now();
+		c0 = vd_sys_time();
+		ASSERT_EQ(0, madvise(reg.mem, n * VT_PAGE_SIZE, MADV_PAGEOUT));
+		wait_writeback();
+		res->pageout_wall += vd_now() - t0;
+		res->pageout_sys += vd_sys_time() - c0;
+
+		ASSERT_EQ(0, pagemap_count(reg.mem, n, &sw, NULL));
+		if (sw != n)
+			TH_LOG("round %d: %zu of %zu pages swapped out", r, sw, n);
+		if (cfg == CFG_VSWAP && !vd_stats_read(&s) &&
+		    s.v[VD_SLOTS_USED] > res->peak_slots) {
+			res->peak_slots = s.v[VD_SLOTS_USED];
+			res->peak_meta = s.v[VD_METADATA_BYTES];
+		}
+
+		t0 = vd_now();
+		c0 = vd_sys_time();
+		for (i = 0; i < n; i++)
+			sink += *(volatile char *)vd_page(&reg, i);
+		res->swapin_wall += vd_now() - t0;
+		res->swapin_sys += vd_sys_time() - c0;
+
+		res->bad += vd_region_verify(&reg, 0, n, &first);
+	}
+	(void)sink;
+	vd_region_unmap(&reg);
+	res->done = true;
+	ksft_print_msg("bench: %-26s %zu pages x %d rounds: pageout %.3f s (sys %.3f), swapin %.3f s (sys %.3f), total %.3f s (sys %.3f)%s\n",
+		       cfg_names[cfg], n, rounds, res->pageout_wall,
+		       res->pageout_sys, res->swapin_wall, res->swapin_sys,
+		       res->pageout_wall + res->swapin_wall,
+		       res->pageout_sys + res->swapin_sys,
+		       res->bad ? "  DATA MISMATCH" : "");
+	EXPECT_EQ(0, res->bad) TH_LOG("%zu bad pages, first %zu", res->bad, first);
+}
+
+FIXTURE(bench) {
+	struct vd_env env;
+	bool phys_on, zram_on;
+};
+
+FIXTURE_SETUP(bench)
+{
+	self->env.zswap_saved = -1;
+	self->env.cg[0] = '\0';
+	self->env.nr_pids = 0;
+	self->phys_on = false;
+	self->zram_on = false;
+	vd_swapoff_others();
+	ASSERT_EQ(0, vswap_ensure_unloaded());
+	self->env.zswap_saved = zswap_get_enabled();
+	ASSERT_LE(0, self->env.zswap_saved) TH_LOG("zswap is not available");
+}
+
+FIXTURE_TEARDOWN_PARENT(bench)
+{
+	if (self->phys_on)
+		EXPECT_EQ(0, swap_off(phys_dev()));
+	if (self->zram_on) {
+		EXPECT_EQ(0, swap_off(ZRAM_DEV));
+		vt_write_file(ZRAM_SYS "/reset", "1");
+	}
+	/* restores zswap; checks vswap is idle and unloads it if loaded */
+	vd_env_teardown(_metadata, &self->env);
+}
+
+TEST_F_TIMEOUT(bench, stock_zswap_disk, 1200)
+{
+	const char *dev = phys_dev();
+
+	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
+	ASSERT_EQ(0, zswap_set_enabled(true));
+	ASSERT_EQ(0, swap_mkswap(dev));
+	ASSERT_EQ(0, swap_on(dev, 0));
+	self->phys_on = true;
+	run_workload(_metadata, CFG_STOCK);
+}
+
+TEST_F_TIMEOUT(bench, vswap_zswap, 1200)
+{
+	ASSERT_EQ(0, vd_ensure_loaded());
+	ASSERT_EQ(0, vd_count_other_swaps());
+	ASSERT_EQ(0, zswap_set_enabled(true));
+	run_workload(_metadata, CFG_VSWAP);
+}
+
+TEST_F_TIMEOUT(bench, zram, 1200)
+{
+	char size[32];
+
+	if (!vt_exists(ZRAM_SYS))
+		SKIP(return, "no zram0");
+	ASSERT_EQ(0, zswap_set_enabled(false));
+	vt_write_file(ZRAM_SYS "/reset", "1");
+	if (vt_write_file(ZRAM_SYS "/comp_algorithm", "lzo"))
+		TH_LOG("zram: lzo not selectable, using the default compressor");
+	snprintf(size, sizeof(size), "%ld",
+		 env_long("VSWAP_BENCH_MB", 16) * 2 * (long)MB(1));
+	ASSERT_EQ(0, vt_write_file(ZRAM_SYS "/disksize", size));
+	ASSERT_EQ(0, swap_mkswap(ZRAM_DEV));
+	ASSERT_EQ(0, swap_on(ZRAM_DEV, 0));
+	self->zram_on = true;
+	run_workload(_metadata, CFG_ZRAM);
+}
+
+/*
+ * Not a test of anything: prints the comparison of the runs above (same
+ * fixture, declared last, so the harness runs it after them).
+ */
+TEST_F_TIMEOUT(bench, summary, 60)
+{
+	const struct bench_result *st, *vs, *zr;
+	int i;
+
+	ASSERT_NE(NULL, results);
+	st = &results[CFG_STOCK];
+	vs = &results[CFG_VSWAP];
+	zr = &results[CFG_ZRAM];
+	for (i = 0; i < NR_CFG; i++) {
+		const struct bench_result *b = &results[i];
+
+		if (!b->done)
+			continue;
+		ksft_print_msg("bench: %-26s wall %8.3f s  sys %8.3f s  (%zu MiB x %d)\n",
+			       cfg_names[i], b->pageout_wall + b->swapin_wall,
+			       b->pageout_sys + b->swapin_sys,
+			       b->pages * VT_PAGE_SIZE >> 20, b->rounds);
+	}
+	if (st->done && vs->done) {
+		ksft_print_msg("bench: ratio vswap/stock: wall %.2f, sys %.2f (pageout wall %.2f, swapin wall %.2f)\n",
+			       (vs->pageout_wall + vs->swapin_wall) /
+			       (st->pageout_wall + st->swapin_wall),
+			       (vs->pageout_sys + vs->swapin_sys) /
+			       (st->pageout_sys + st->swapin_sys + 1e-9),
+			       vs->pageout_wall / st->pageout_wall,
+			       vs->swapin_wall / st->swapin_wall);
+	}
+	if (st->done && zr->done) {
+		ksft_print_msg("bench: ratio zram/stock: wall %.2f, sys %.2f\n",
+			       (zr->pageout_wall + zr->swapin_wall) /
+			       (st->pageout_wall + st->swapin_wall),
+			       (zr->pageout_sys + zr->swapin_sys) /
+			       (st->pageout_sys + st->swapin_sys + 1e-9));
+	}
+	if (vs->done && vs->peak_slots) {
+		ksft_print_msg("bench: vswap metadata at peak: %llu bytes for %llu slots = %.2f bytes per swapped page\n",
+			       vs->peak_meta, vs->peak_slots,
+			       (double)vs->peak_meta / vs->peak_slots);
+	}
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,39 @@
+#!/bin/sh
+# shellcheck shell=sh disable=SC3045  # busybox ash
+# tests/guest/job-bench.sh - the swap benchmark (tests/bench_swap.c) in one
+# boot: stock (zswap + /dev/vda), vswap (zswap, no disk), zram.
+# Sourced by /init (mark() comes from there).  Kernel command line:
+#   vswap.bench_mb=N      region size in MiB (default 64)
+#   vswap.bench_rounds=N  pageout/read-back rounds (default 3)
+# Emits "VSWAP: BENCH <figures>" for every figure line and finally
+# "VSWAP: BENCH-DONE rc=..".  Fails only if the benchmark binary failed
+# (bad data or a configuration that could not be set up), never on timing.
+
+VSWAP_BENCH_MB=64
+VSWAP_BENCH_ROUNDS=3
+# shellcheck disable=SC2013  # words, not lines
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	vswap.bench_mb=*) VSWAP_BENCH_MB=${arg#*=} ;;
+	vswap.bench_rounds=*) VSWAP_BENCH_ROUNDS=${arg#*=} ;;
+	esac
+done
+export VSWAP_BENCH_MB VSWAP_BENCH_ROUNDS
+
+if [ ! -x /tests/bench_swap ]; then
+	echo "bench: /tests/bench_swap is not in the initramfs"
+	mark "BENCH-DONE rc=2"
+	exit 2
+fi
+echo "bench: ${VSWAP_BENCH_MB} MiB x ${VSWAP_BENCH_ROUNDS} rounds, $(nproc) CPUs, kernel $(uname -r)"
+out=/tmp/bench.out
+{
+	cd /tmp && /tests/bench_swap
+	echo $? >/tmp/bench-rc
+} 2>&1 | tee "$out"
+rc=$(cat /tmp/bench-rc)
+grep -E '^# bench: ' "$out" | sed 's/^# bench: //' | while read -r l; do
+	mark "BENCH $l"
+done
+mark "BENCH-DONE rc=$rc"
+[ "$rc" -eq 0 ]
