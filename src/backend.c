@@ -48,13 +48,55 @@ unsigned long vswap_set_word(unsigned long *slot, unsigned long word)
 	return old;
 }
 
+/* Free a PHYS word's physical slot and undo its memcg swap charge. */
+void vswap_phys_release(unsigned long word)
+{
+	unsigned short id = vswap_word_memcg(word);
+
+	swap_ops_phys_free(vswap_word_phys(word));
+	if (id) {
+		mem_cgroup_uncharge_swap_id(id);
+		vswap_stat_add(VSWAP_UNCHARGE, 1);
+	}
+}
+
 /* Set the word and let go of a physical slot the data no longer needs. */
 static void vswap_replace(unsigned long *slot, unsigned long word)
 {
 	unsigned long old = vswap_set_word(slot, word);
 
 	if (vswap_tag(old) == VSWAP_PHYS && old != word)
-		swap_ops_phys_free(vswap_word_phys(old));
+		vswap_phys_release(old);
+}
+
+/*
+ * A physical slot for a virtual one, charged to the memcg that swapped it
+ * out (recorded at swap-out, so a task that moved or exited since changes
+ * nothing): memory.swap.max limits disk use only.
+ */
+static unsigned long vswap_phys_get(struct folio *folio)
+{
+	unsigned short id = *vswap_cgroup_id(folio->swap);
+	swp_entry_t phys;
+
+	if (get_nr_swap_pages() <= 0)
+		return 0;
+	phys = swap_ops_phys_alloc();
+	if (!phys.val)
+		return 0;
+	/* Swap over a filesystem's swap_rw is not a backend */
+	if (swp_swap_info(phys)->flags & SWP_FS_OPS) {
+		swap_ops_phys_free(phys);
+		return 0;
+	}
+	if (id && mem_cgroup_charge_swap_id(id)) {
+		swap_ops_phys_free(phys);
+		vswap_stat_add(VSWAP_CHARGE_FAIL, 1);
+		return 0;
+	}
+	if (id)
+		vswap_stat_add(VSWAP_CHARGE, 1);
+	return vswap_phys_word(phys, id);
 }
 
 static bool vswap_folio_is_zero(struct folio *folio)
@@ -122,28 +164,21 @@ static void vswap_submit(struct folio *folio, swp_entry_t phys, blk_opf_t opf,
 static int vswap_write_phys(struct folio *folio, unsigned long *slot,
 			    struct writeback_control *wbc)
 {
-	unsigned long old = READ_ONCE(*slot);
+	unsigned long word = READ_ONCE(*slot);
 	swp_entry_t phys;
 
 	/* vswap_unuse() waits for slots taken but not yet tagged */
 	atomic_inc(&vswap.phys_writes);
-	if (vswap_tag(old) == VSWAP_PHYS) {
-		phys = vswap_word_phys(old);
-	} else {
-		phys = get_nr_swap_pages() > 0 ? swap_ops_phys_alloc() :
-			(swp_entry_t){};
-		/* Swap over a filesystem's swap_rw is not a backend */
-		if (phys.val && (swp_swap_info(phys)->flags & SWP_FS_OPS)) {
-			swap_ops_phys_free(phys);
-			phys.val = 0;
-		}
+	if (vswap_tag(word) != VSWAP_PHYS) {
+		word = vswap_phys_get(folio);
+		if (word)
+			vswap_replace(slot, word);
 	}
-	if (phys.val)
-		vswap_replace(slot, vswap_phys_word(phys));
 	if (atomic_dec_and_test(&vswap.phys_writes))
 		wake_up_var(&vswap.phys_writes);
-	if (!phys.val)
+	if (!word)
 		return -ENOSPC;
+	phys = vswap_word_phys(word);
 
 	count_vm_event(PSWPOUT);
 	folio_start_writeback(folio);
@@ -294,9 +329,11 @@ static int vswap_unuse_slot(swp_entry_t entry, int type)
 
 	folio = swap_ops_read_swap_cache(entry);
 	if (!folio) {
-		/* freed meanwhile, or no memory for the folio */
+		/* freed meanwhile (cluster too, maybe), or no memory */
+		rcu_read_lock();
 		slot = vswap_slot(entry);
 		word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
+		rcu_read_unlock();
 		if (vswap_tag(word) == VSWAP_PHYS &&
 		    swp_type(vswap_word_phys(word)) == type)
 			return -ENOMEM;

@@ -225,7 +225,7 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		word = vswap_set_word(&c->table[ci], VSWAP_NONE);
 		/* physical si->lock nests inside ours: a lockdep class apart */
 		if (vswap_tag(word) == VSWAP_PHYS)
-			swap_ops_phys_free(vswap_word_phys(word));
+			vswap_phys_release(word);
 		c->memcg_id[ci] = 0;
 		if (c->used-- == cluster_capacity(c))
 			list_add_tail(&c->list, &vswap.nonfull);
@@ -241,7 +241,10 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 	}
 }
 
-/* The backend word of an in-use slot, or NULL if its cluster is gone. */
+/*
+ * The backend word of a slot, or NULL if its cluster is gone.  The caller
+ * keeps the cluster alive: the slot is in use, or it holds rcu_read_lock().
+ */
 unsigned long *vswap_slot(swp_entry_t entry)
 {
 	unsigned long offset = swp_offset(entry);

@@ -22,8 +22,9 @@
  * The backend table: one word per slot.  The low bits are a tag saying
  * where the slot's data lives while no swap cache folio holds it; the
  * bits above the tag are the tag's payload.  Only PHYS has one: the
- * physical slot's type and offset (the zswap tree is keyed by the virtual
- * entry itself).
+ * physical slot's type and offset, and the memcg id its swap charge went
+ * to (0: none), which holds an id reference until the slot is released.
+ * The zswap tree is keyed by the virtual entry itself.
  */
 enum vswap_tag {
 	VSWAP_NONE,	/* free slot */
@@ -37,15 +38,19 @@ enum vswap_tag {
 #define VSWAP_TAG_BITS		3
 #define VSWAP_TAG_MASK		((1UL << VSWAP_TAG_BITS) - 1)
 #define VSWAP_PHYS_OFF_SHIFT	(VSWAP_TAG_BITS + MAX_SWAPFILES_SHIFT)
+#define VSWAP_PHYS_ID_SHIFT	(VSWAP_PHYS_OFF_SHIFT + 32)
 
 static inline enum vswap_tag vswap_tag(unsigned long word)
 {
 	return word & VSWAP_TAG_MASK;
 }
 
-static inline unsigned long vswap_phys_word(swp_entry_t phys)
+/* Physical slot offsets fit in 32 bits: si->max is an unsigned int */
+static inline unsigned long vswap_phys_word(swp_entry_t phys,
+					    unsigned short memcg_id)
 {
-	return swp_offset(phys) << VSWAP_PHYS_OFF_SHIFT |
+	return (unsigned long)memcg_id << VSWAP_PHYS_ID_SHIFT |
+		swp_offset(phys) << VSWAP_PHYS_OFF_SHIFT |
 		swp_type(phys) << VSWAP_TAG_BITS | VSWAP_PHYS;
 }
 
@@ -53,7 +58,12 @@ static inline swp_entry_t vswap_word_phys(unsigned long word)
 {
 	return swp_entry((word >> VSWAP_TAG_BITS) &
 			 ((1UL << MAX_SWAPFILES_SHIFT) - 1),
-			 word >> VSWAP_PHYS_OFF_SHIFT);
+			 (word >> VSWAP_PHYS_OFF_SHIFT) & U32_MAX);
+}
+
+static inline unsigned short vswap_word_memcg(unsigned long word)
+{
+	return word >> VSWAP_PHYS_ID_SHIFT;
 }
 
 /*
@@ -89,6 +99,9 @@ enum vswap_stat {
 	VSWAP_ZSWAP_WRITEBACK,
 	VSWAP_UNUSE_MOVED,
 	VSWAP_IO_ERROR,
+	VSWAP_CHARGE,
+	VSWAP_UNCHARGE,
+	VSWAP_CHARGE_FAIL,
 	VSWAP_ZSWAP_REJECT,
 	VSWAP_LARGE_REFUSED,
 	VSWAP_ALLOC_FAIL,
@@ -135,6 +148,7 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc);
 void vswap_writeout(struct folio *folio, struct writeback_control *wbc);
 void vswap_read_folio(struct folio *folio);
 unsigned long vswap_set_word(unsigned long *slot, unsigned long word);
+void vswap_phys_release(unsigned long word);
 int vswap_unuse(int type);
 
 /* debugfs.c */
