@@ -145,6 +145,7 @@ static void vswap_end_read(struct bio *bio)
 	bio_put(bio);
 }
 
+/* Submit an I/O to a physical slot; @end_io NULL: wait for it here. */
 static void vswap_submit(struct folio *folio, swp_entry_t phys, blk_opf_t opf,
 			 bio_end_io_t *end_io)
 {
@@ -152,9 +153,14 @@ static void vswap_submit(struct folio *folio, swp_entry_t phys, blk_opf_t opf,
 
 	bio = bio_alloc(swp_swap_info(phys)->bdev, 1, opf, GFP_NOIO);
 	bio->bi_iter.bi_sector = swap_ops_phys_sector(phys);
-	bio->bi_end_io = end_io;
 	bio_add_folio_nofail(bio, folio, folio_size(folio), 0);
-	submit_bio(bio);
+	if (end_io) {
+		bio->bi_end_io = end_io;
+		submit_bio(bio);
+	} else {
+		submit_bio_wait(bio);
+		vswap_end_read(bio);
+	}
 }
 
 /*
@@ -297,11 +303,16 @@ void vswap_read_folio(struct folio *folio)
 	}
 
 	if (vswap_tag(word) == VSWAP_PHYS) {
-		/* The slot stays on disk: a clean folio can be dropped again */
+		/*
+		 * The slot stays on disk: a clean folio can be dropped again.
+		 * A folio outside the swap cache is the SWP_SYNCHRONOUS_IO
+		 * fault path, which would drop a still-locked folio and fault
+		 * again: read it synchronously.
+		 */
 		vswap_stat_add(VSWAP_SWPIN_PHYS, 1);
 		count_vm_event(PSWPIN);
 		vswap_submit(folio, vswap_word_phys(word), REQ_OP_READ,
-			     vswap_end_read);
+			     folio_test_swapcache(folio) ? vswap_end_read : NULL);
 		return;
 	}
 
