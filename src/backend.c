@@ -16,6 +16,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/highmem.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
@@ -113,6 +114,14 @@ static bool vswap_folio_is_zero(struct folio *folio)
 	return zero;
 }
 
+/* A swap event, counted globally and for the folio's memcg as stock does */
+static void vswap_count_event(struct folio *folio, enum vm_event_item item,
+			      long nr)
+{
+	count_vm_events(item, nr);
+	count_memcg_folio_events(folio, item, nr);
+}
+
 static void vswap_end_write(struct bio *bio)
 {
 	struct folio *folio = bio_first_folio_all(bio);
@@ -186,7 +195,7 @@ static int vswap_write_phys(struct folio *folio, unsigned long *slot,
 		return -ENOSPC;
 	phys = vswap_word_phys(word);
 
-	count_vm_event(PSWPOUT);
+	vswap_count_event(folio, PSWPOUT, 1);
 	folio_start_writeback(folio);
 	folio_unlock(folio);
 	vswap_submit(folio, phys, REQ_OP_WRITE | REQ_SWAP |
@@ -215,7 +224,7 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 	if (vswap_folio_is_zero(folio)) {
 		vswap_replace(slot, VSWAP_ZERO);
 		vswap_stat_add(VSWAP_SWPOUT_ZERO, 1);
-		count_vm_event(SWPOUT_ZERO);
+		vswap_count_event(folio, SWPOUT_ZERO, 1);
 		folio_unlock(folio);
 		return 0;
 	}
@@ -298,7 +307,7 @@ void vswap_read_folio(struct folio *folio)
 		folio_zero_range(folio, 0, folio_size(folio));
 		folio_mark_uptodate(folio);
 		vswap_stat_add(VSWAP_SWPIN_ZERO, nr);
-		count_vm_events(SWPIN_ZERO, nr);
+		vswap_count_event(folio, SWPIN_ZERO, nr);
 		goto unlock;
 	}
 
@@ -310,7 +319,7 @@ void vswap_read_folio(struct folio *folio)
 		 * again: read it synchronously.
 		 */
 		vswap_stat_add(VSWAP_SWPIN_PHYS, 1);
-		count_vm_event(PSWPIN);
+		vswap_count_event(folio, PSWPIN, 1);
 		vswap_submit(folio, vswap_word_phys(word), REQ_OP_READ,
 			     folio_test_swapcache(folio) ? vswap_end_read : NULL);
 		return;
