@@ -7,6 +7,7 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+vswap_lock
 set_flavor "$VSWAP_FLAVOR"
 
 fail() {

@@ -6,7 +6,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PKGS=(qemu-system-x86 busybox-static ccache build-essential bc bison flex
-	libelf-dev libssl-dev cpio kmod xz-utils python3 rsync dkms git)
+	libelf-dev libssl-dev cpio kmod xz-utils python3 rsync dkms git
+	dpkg-dev debhelper)
 
 # Prints "name[=version]" for each package that is not installed (at the
 # required version for the pinned kernel source).

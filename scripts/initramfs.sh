@@ -6,11 +6,12 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+vswap_lock
 set_flavor "${1:-$VSWAP_FLAVOR}"
 
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found (apt-get install busybox-static)"
-file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically linked' && die "$BUSYBOX is not static (install busybox-static)"
+if ldd "$BUSYBOX" >/dev/null 2>&1; then die "$BUSYBOX is dynamically linked (apt-get install busybox-static)"; fi
 
 mkdir -p "$VSWAP_OUT"
 stage=$(mktemp -d)
@@ -38,6 +39,8 @@ if [ -d "$VSWAP_OUT/tests" ]; then
 fi
 if [ -f "$VSWAP_OUT/vswap.ko" ]; then
 	cp "$VSWAP_OUT/vswap.ko" lib/vswap/vswap.ko
+	# busybox modinfo needs modules.dep; ship the host's view instead.
+	modinfo "$VSWAP_OUT/vswap.ko" | grep -vE '^(filename|srcversion|depends|name):' >lib/vswap/vswap.modinfo || true
 	mod="vswap.ko"
 else
 	mod="NO vswap.ko"

@@ -9,6 +9,7 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+vswap_lock
 set_flavor "${1:-$VSWAP_FLAVOR}"
 T0=$(date +%s)
 GIT=(git -C "$KSRC" -c user.name=vswap -c user.email=vswap@localhost -c advice.detachedHead=false)
@@ -22,6 +23,7 @@ SRC_ID="$(readlink -f "$TARBALL") $(stat -c '%s %Y' "$TARBALL")"
 if [ ! -f "$KSRC/.git/vswap-source-id" ] || [ "$(cat "$KSRC/.git/vswap-source-id")" != "$SRC_ID" ]; then
 	log "unpacking $TARBALL -> $KSRC (one-time, ~1-2 min)..."
 	mkdir -p "$(dirname "$KSRC")"
+	rm -rf "$KSRC".tmp.* # leftovers of an interrupted unpack
 	tmp=$(mktemp -d "$KSRC.tmp.XXXXXX")
 	tar -xJf "$TARBALL" -C "$tmp" --strip-components=1
 	ver=$(make -s -C "$tmp" kernelversion 2>/dev/null || true)
@@ -56,7 +58,8 @@ if [ "$(cat "$KSRC/.git/vswap-patches-hash" 2>/dev/null || true)" != "$PHASH" ];
 		[ -f "$f" ] || die "hooks-patch/series lists '$p' but $f does not exist"
 		log "  git am $p"
 		if ! out=$("${GIT[@]}" am -q --whitespace=nowarn "$f" 2>&1); then
-			printf '%s\n' "$out" | sed 's/^/[vswap]     /' >&2
+			printf '%s\n' "$out" | grep -vE '^(hint:|When you have resolved|If you prefer to skip|To restore the original)' |
+				sed 's/^/[vswap]     /' >&2
 			"${GIT[@]}" am --abort >/dev/null 2>&1 || true
 			die "patch hooks-patch/$p does not apply to linux $KVER_UPSTREAM (see git am output above)"
 		fi
@@ -81,10 +84,10 @@ mkdir -p "$KBUILD"
 if [ ! -f "$KBUILD/.config" ] || [ "$(cat "$KBUILD/.vswap-config-hash" 2>/dev/null || true)" != "$CHASH" ]; then
 	log "configuring $VSWAP_FLAVOR kernel: tinyconfig + ${FRAGMENTS[*]##*/}..."
 	rm -f "$KBUILD/.vswap-config-hash"
-	kmake -s tinyconfig >/dev/null
+	kmake -s tinyconfig >/dev/null || die "make tinyconfig failed"
 	(cd "$KBUILD" && KCONFIG_CONFIG=.config "$KSRC/scripts/kconfig/merge_config.sh" -m -O . .config "${FRAGMENTS[@]}" >merge_config.log 2>&1) ||
 		die "merge_config.sh failed, see $KBUILD/merge_config.log"
-	kmake -s olddefconfig >/dev/null
+	kmake -s olddefconfig >/dev/null || die "make olddefconfig failed"
 	# Verify every symbol requested by the fragments (last one wins).
 	bad=()
 	while IFS=' ' read -r sym want; do

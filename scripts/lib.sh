@@ -105,3 +105,17 @@ series_patches() {
 	[ -f "$s" ] || return 0
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e 's/^[[:space:]]*//' "$s" | grep -v '^$' || true
 }
+
+# One pipeline at a time per $VSWAP_CACHE: two concurrent runs would reset
+# the kernel tree or rebuild it under each other.  The lock (fd 9) is taken
+# by the first script and inherited by the scripts it starts.
+vswap_lock() {
+	[ -n "${VSWAP_LOCKED:-}" ] && return 0
+	mkdir -p "$VSWAP_CACHE"
+	exec 9>"$VSWAP_CACHE/.lock"
+	if ! flock -n 9; then
+		log "another vswap build/test is using $VSWAP_CACHE; waiting for it to finish..."
+		flock 9
+	fi
+	export VSWAP_LOCKED=1
+}

@@ -6,6 +6,7 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+vswap_lock
 set_flavor "${1:-$VSWAP_FLAVOR}"
 T0=$(date +%s)
 mkdir -p "$VSWAP_OUT"

@@ -23,12 +23,6 @@ case ${1:-} in -h | --help)
 	exit 0
 	;;
 esac
-NAMES=()
-for a in "$@"; do
-	a=${a##*/}
-	NAMES+=("${a%.c}")
-done
-
 finish() { # finish PASS FAIL SKIP EXIT_CODE
 	phase_summary
 	if [ "$3" -gt 0 ]; then echo "$1 passed, $2 failed, $3 skipped"; else echo "$1 passed, $2 failed"; fi
@@ -39,6 +33,18 @@ setup_failed() {
 	finish 0 1 0 1
 }
 
+NAMES=()
+for a in "$@"; do
+	a=${a##*/}
+	a=${a%.c}
+	if [ ! -f "$VSWAP_ROOT/tests/$a.c" ]; then
+		log "ERROR: no test named '$a' (no tests/$a.c); available: $(find "$VSWAP_ROOT/tests" -maxdepth 1 -name '*.c' -printf '%f\n' | sed 's/\.c$//' | sort | xargs)"
+		finish 0 1 0 2
+	fi
+	NAMES+=("$a")
+done
+
+vswap_lock
 # Note: runs inside `phase ... || ...`, where set -e is off: check each step.
 # shellcheck disable=SC2317  # invoked indirectly via phase
 build_tests() {
@@ -93,7 +99,7 @@ no-tests)
 	;;
 *)
 	RC=1
-	if [ "$STATUS" != job-failed ] || [ "$FAIL" -eq 0 ]; then
+	if [ "$FAIL" -eq 0 ]; then
 		# A VM-level failure (timeout, kernel problem, panic) not reflected in
 		# the per-case counts still has to show up in the closing line.
 		log "FAILED: VM run status '$STATUS' - counting it as 1 failure"
@@ -103,4 +109,21 @@ no-tests)
 esac
 log "console log: $(get log)"
 log "result: $PASS passed, $FAIL failed, $SKIP skipped (status: $STATUS)"
+
+# DKMS packaging test (scripts/dkms-test.sh, ~2-3 min): full runs only, its
+# cases count into the closing line.  VSWAP_DKMS_TEST=0 skips it.
+if [ "${#NAMES[@]}" -eq 0 ] && [ "${VSWAP_DKMS_TEST:-1}" != 0 ]; then
+	DRES=$(mktemp)
+	log "DKMS packaging test (scripts/dkms-test.sh)..."
+	phase dkms "$VSWAP_SCRIPTS/dkms-test.sh" --result-file "$DRES" || RC=1
+	DP=$(sed -n 's/^pass=//p' "$DRES") DF=$(sed -n 's/^fail=//p' "$DRES") DS=$(sed -n 's/^skip=//p' "$DRES")
+	rm -f "$DRES"
+	if [ -z "$DF" ]; then
+		log "FAILED: scripts/dkms-test.sh reported no result - counting it as 1 failure"
+		DP=0 DF=1 DS=0 RC=1
+	fi
+	[ "$DF" -eq 0 ] || RC=1
+	log "dkms: $DP passed, $DF failed, $DS skipped"
+	PASS=$((PASS + DP)) FAIL=$((FAIL + DF)) SKIP=$((SKIP + DS))
+fi
 finish "$PASS" "$FAIL" "$SKIP" "$RC"

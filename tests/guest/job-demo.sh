@@ -26,12 +26,15 @@ if [ ! -f "$KO" ]; then
 	exit 1
 fi
 section "insmod $KO"
-modinfo "$KO" 2>/dev/null | grep -E '^(version|description|vermagic|parm):' || true
+cat /lib/vswap/vswap.modinfo 2>/dev/null
 if ! insmod "$KO"; then
 	mark "DEMO status=insmod-failed"
 	exit 1
 fi
 lsmod
+section "kernel messages from vswap"
+# (strip the timestamp: the host hides "[ 1.23] ..." kernel lines from the view)
+dmesg | grep -E '^\[[^]]*\] vswap' | sed 's/^\[[^]]*\] */kernel: /' || echo "(none)"
 show_swaps "after insmod"
 
 section "/sys/kernel/debug/vswap"
