@@ -114,9 +114,12 @@ static bool vswap_folio_is_zero(struct folio *folio)
 	return zero;
 }
 
-/* A swap event, counted globally and for the folio's memcg as stock does */
-static void vswap_count_event(struct folio *folio, enum vm_event_item item,
-			      long nr)
+/*
+ * A zero-page swap event, counted globally and for the folio's memcg as
+ * stock does (memcg has no PSWPIN/PSWPOUT events in 6.12).
+ */
+static void vswap_count_zero(struct folio *folio, enum vm_event_item item,
+			     long nr)
 {
 	count_vm_events(item, nr);
 	count_memcg_folio_events(folio, item, nr);
@@ -195,7 +198,7 @@ static int vswap_write_phys(struct folio *folio, unsigned long *slot,
 		return -ENOSPC;
 	phys = vswap_word_phys(word);
 
-	vswap_count_event(folio, PSWPOUT, 1);
+	count_vm_event(PSWPOUT);
 	folio_start_writeback(folio);
 	folio_unlock(folio);
 	vswap_submit(folio, phys, REQ_OP_WRITE | REQ_SWAP |
@@ -224,7 +227,7 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 	if (vswap_folio_is_zero(folio)) {
 		vswap_replace(slot, VSWAP_ZERO);
 		vswap_stat_add(VSWAP_SWPOUT_ZERO, 1);
-		vswap_count_event(folio, SWPOUT_ZERO, 1);
+		vswap_count_zero(folio, SWPOUT_ZERO, 1);
 		folio_unlock(folio);
 		return 0;
 	}
@@ -307,7 +310,7 @@ void vswap_read_folio(struct folio *folio)
 		folio_zero_range(folio, 0, folio_size(folio));
 		folio_mark_uptodate(folio);
 		vswap_stat_add(VSWAP_SWPIN_ZERO, nr);
-		vswap_count_event(folio, SWPIN_ZERO, nr);
+		vswap_count_zero(folio, SWPIN_ZERO, nr);
 		goto unlock;
 	}
 
@@ -319,7 +322,7 @@ void vswap_read_folio(struct folio *folio)
 		 * again: read it synchronously.
 		 */
 		vswap_stat_add(VSWAP_SWPIN_PHYS, 1);
-		vswap_count_event(folio, PSWPIN, 1);
+		count_vm_event(PSWPIN);
 		vswap_submit(folio, vswap_word_phys(word), REQ_OP_READ,
 			     folio_test_swapcache(folio) ? vswap_end_read : NULL);
 		return;

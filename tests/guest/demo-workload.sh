@@ -26,19 +26,20 @@ cgstat() {
 	       "$(cat $CG/memory.zswap.current)"
 }
 
-echo "zswap on; /dev/vda as a physical backend (priority 10)"
+echo "zswap on; /dev/vda as a physical backend"
 echo 1 > /sys/module/zswap/parameters/enabled
-mkswap /dev/vda > /dev/null && swapon -p 10 /dev/vda || return 1
+mkswap /dev/vda > /dev/null && swapon /dev/vda || return 1
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p $CG && echo 32M > $CG/memory.max || return 1
 
 echo
-echo "writing 3 x 24 MiB of tmpfs data (zero, text, random) in a cgroup with memory.max=32M ..."
+# Oldest first on the LRU, so the random data is reclaimed too
+echo "writing 3 x 24 MiB of tmpfs data (random, zero, text) in a cgroup with memory.max=32M ..."
 mkdir -p /tmp/demo
 sh -c "echo \$\$ > $CG/cgroup.procs &&
+	head -c 25165824 /dev/urandom > /tmp/demo/random &&
 	dd if=/dev/zero of=/tmp/demo/zero bs=1M count=24 2>/dev/null &&
 	yes 'vswap demo: a compressible line of text' | head -c 25165824 > /tmp/demo/text &&
-	head -c 25165824 /dev/urandom > /tmp/demo/random &&
 	md5sum /tmp/demo/* > /tmp/sums" || return 1
 
 echo
