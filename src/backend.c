@@ -342,36 +342,46 @@ unlock:
 	folio_unlock(folio);
 }
 
-/* Bring one slot backed by physical type @type into memory. */
-static int vswap_unuse_slot(swp_entry_t entry, int type)
+static bool vswap_on_type(unsigned long word, int type)
+{
+	return vswap_tag(word) == VSWAP_PHYS &&
+		swp_type(vswap_word_phys(word)) == type;
+}
+
+/*
+ * Start reading a slot backed by physical type @type into the swap cache.
+ * Returns the folio (referenced), NULL if the slot is gone, or an error.
+ */
+static struct folio *vswap_unuse_start(swp_entry_t entry, int type)
 {
 	struct folio *folio;
 	unsigned long *slot;
 	unsigned long word;
-	int err = 0;
 
 	folio = swap_ops_read_swap_cache(entry);
-	if (!folio) {
-		/* freed meanwhile (cluster too, maybe), or no memory */
-		rcu_read_lock();
-		slot = vswap_slot(entry);
-		word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
-		rcu_read_unlock();
-		if (vswap_tag(word) == VSWAP_PHYS &&
-		    swp_type(vswap_word_phys(word)) == type)
-			return -ENOMEM;
-		return 0;
-	}
+	if (folio)
+		return folio;
+	/* freed meanwhile (cluster too, maybe), or no memory */
+	rcu_read_lock();
+	slot = vswap_slot(entry);
+	word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
+	rcu_read_unlock();
+	return vswap_on_type(word, type) ? ERR_PTR(-ENOMEM) : NULL;
+}
+
+/* Wait for the read, and make the swap cache folio the slot's data. */
+static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
+			      int type)
+{
+	unsigned long *slot;
+	int err = 0;
 
 	folio_lock(folio);
 	folio_wait_writeback(folio);
 	slot = vswap_slot(entry);
-	word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
 	if (folio_test_swapcache(folio) && folio->swap.val == entry.val &&
-	    vswap_tag(word) == VSWAP_PHYS &&
-	    swp_type(vswap_word_phys(word)) == type) {
+	    slot && vswap_on_type(READ_ONCE(*slot), type)) {
 		if (folio_test_uptodate(folio)) {
-			/* The swap cache folio is the data now */
 			folio_mark_dirty(folio);
 			vswap_replace(slot, VSWAP_FOLIO);
 			vswap_stat_add(VSWAP_UNUSE_MOVED, 1);
@@ -388,32 +398,36 @@ static int vswap_unuse_slot(swp_entry_t entry, int type)
  * The swap_ops ->unuse callback: swapoff(2) of physical type @type.  Walks
  * vswap's own table, never the page tables: each slot on @type is read
  * into the swap cache and becomes an in-memory slot, which reclaim may
- * later swap out again, to zswap or another device.  On error, swapoff
+ * later swap out again, to zswap or another device.  The reads of a
+ * cluster are all issued before waiting for the first.  On error, swapoff
  * fails as stock swapoff does, and the slots moved so far stay in memory.
  */
 int vswap_unuse(int type)
 {
 	struct vswap_cluster *c;
 	unsigned long idx = 0, word;
+	struct folio **folios;
 	swp_entry_t *batch;
 	unsigned int i, n;
 	int err = 0;
 
 	batch = kmalloc_array(VSWAP_CLUSTER, sizeof(*batch), GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
+	folios = kmalloc_array(VSWAP_CLUSTER, sizeof(*folios), GFP_KERNEL);
+	if (!batch || !folios) {
+		err = -ENOMEM;
+		goto out;
+	}
 
 	/* The type takes no more allocations: wait for the last ones */
 	wait_var_event(&vswap.phys_writes, !atomic_read(&vswap.phys_writes));
 
-	for (;;) {
+	while (!err) {
 		n = 0;
 		rcu_read_lock();
 		c = xa_find(&vswap.clusters, &idx, ULONG_MAX, XA_PRESENT);
 		for (i = 0; c && i < VSWAP_CLUSTER; i++) {
 			word = READ_ONCE(c->table[i]);
-			if (vswap_tag(word) == VSWAP_PHYS &&
-			    swp_type(vswap_word_phys(word)) == type)
+			if (vswap_on_type(word, type))
 				batch[n++] = swp_entry(vswap.si->type,
 						       idx * VSWAP_CLUSTER + i);
 		}
@@ -421,15 +435,25 @@ int vswap_unuse(int type)
 		if (!c)
 			break;
 
-		for (i = 0; !err && i < n; i++) {
-			err = signal_pending(current) ? -EINTR :
-				vswap_unuse_slot(batch[i], type);
+		for (i = 0; i < n; i++) {
+			folios[i] = err ? NULL : vswap_unuse_start(batch[i], type);
+			if (IS_ERR(folios[i])) {
+				err = PTR_ERR(folios[i]);
+				folios[i] = NULL;
+			}
 		}
-		if (err)
-			break;
+		for (i = 0; i < n; i++) {
+			if (folios[i] && vswap_unuse_finish(folios[i], batch[i],
+							    type) && !err)
+				err = -EIO;
+		}
+		if (!err && signal_pending(current))
+			err = -EINTR;
 		idx++;
 		cond_resched();
 	}
+out:
+	kfree(folios);
 	kfree(batch);
 	return err;
 }
