@@ -16,6 +16,7 @@
 
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -23,8 +24,15 @@
 
 #define SLOTS_PER_MAP_PAGE	PAGE_SIZE	/* swap_map has a byte a slot */
 
+/*
+ * Reclaim swaps out through vswap_alloc() and may need a new swap_map page
+ * here: what is allocated under map_lock (the page, xarray nodes, kernel
+ * page tables) must not recurse into reclaim, or reclaim would wait for
+ * map_lock held by a task that waits for reclaim.
+ */
 static int vswap_map_page(unsigned long pgidx)
 {
+	unsigned int noreclaim;
 	unsigned long addr;
 	struct page *page;
 	int err = 0;
@@ -33,6 +41,7 @@ static int vswap_map_page(unsigned long pgidx)
 		return 0;
 
 	mutex_lock(&vswap.map_lock);
+	noreclaim = memalloc_noreclaim_save();
 	if (xa_load(&vswap.map_pages, pgidx))
 		goto out;
 	err = -ENOMEM;
@@ -54,6 +63,7 @@ static int vswap_map_page(unsigned long pgidx)
 	}
 	vswap_stat_add(VSWAP_MAP_PAGES, 1);
 out:
+	memalloc_noreclaim_restore(noreclaim);
 	mutex_unlock(&vswap.map_lock);
 	return err;
 }
