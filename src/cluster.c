@@ -29,6 +29,9 @@
  * here: what is allocated under map_lock (the page, xarray nodes, kernel
  * page tables) must not recurse into reclaim, or reclaim would wait for
  * map_lock held by a task that waits for reclaim.
+ *
+ * A page is published in map_pages only once it is mapped: the lockless
+ * check below lets the caller read its swap_map bytes at once.
  */
 static int vswap_map_page(unsigned long pgidx)
 {
@@ -48,8 +51,8 @@ static int vswap_map_page(unsigned long pgidx)
 	page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!page)
 		goto out;
-	err = xa_err(xa_store(&vswap.map_pages, pgidx, page,
-			      GFP_KERNEL | __GFP_NOWARN));
+	/* Reserved entries read as NULL; storing over one cannot fail */
+	err = xa_reserve(&vswap.map_pages, pgidx, GFP_KERNEL | __GFP_NOWARN);
 	if (err) {
 		__free_page(page);
 		goto out;
@@ -57,10 +60,11 @@ static int vswap_map_page(unsigned long pgidx)
 	addr = (unsigned long)vswap.map_area->addr + pgidx * PAGE_SIZE;
 	err = vm_area_map_pages(vswap.map_area, addr, addr + PAGE_SIZE, &page);
 	if (err) {
-		xa_erase(&vswap.map_pages, pgidx);
+		xa_release(&vswap.map_pages, pgidx);
 		__free_page(page);
 		goto out;
 	}
+	xa_store(&vswap.map_pages, pgidx, page, GFP_KERNEL);
 	vswap_stat_add(VSWAP_MAP_PAGES, 1);
 out:
 	memalloc_noreclaim_restore(noreclaim);
