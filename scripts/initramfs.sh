@@ -2,7 +2,8 @@
 # scripts/initramfs.sh [flavor] - build $VSWAP_CACHE/out/<flavor>/initramfs.cpio.gz:
 #   busybox-static (+ an applet symlink for every applet), /init (from
 #   tests/guest/init.sh), tests/guest/*.sh in /guest, the test binaries in
-#   /tests and vswap.ko at /lib/vswap/vswap.ko (if built).
+#   /tests, the kernel selftests of tests/kselftests.mk in /kselftests and
+#   vswap.ko at /lib/vswap/vswap.ko (if built).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +38,13 @@ if [ -d "$VSWAP_OUT/tests" ]; then
 		ntests=$((ntests + 1))
 	done
 fi
+# The kernel's own swap selftests (tests/kselftests.mk): run by tests/kst_*.c.
+if [ -d "$VSWAP_OUT/kselftests" ]; then
+	mkdir -p kselftests
+	for t in "$VSWAP_OUT"/kselftests/*; do
+		if [ -f "$t" ] && [ -x "$t" ]; then cp "$t" kselftests/; fi
+	done
+fi
 if [ -f "$VSWAP_OUT/vswap.ko" ]; then
 	cp "$VSWAP_OUT/vswap.ko" lib/vswap/vswap.ko
 	# busybox modinfo needs modules.dep; ship the host's view instead.
@@ -44,6 +52,18 @@ if [ -f "$VSWAP_OUT/vswap.ko" ]; then
 	mod="vswap.ko"
 else
 	mod="NO vswap.ko"
+fi
+
+# stress-ng (tests/stress_ng.c; skips without it): the host's dynamically
+# linked binary plus the shared libraries ldd lists, at their host paths.
+# VSWAP_STRESS_NG=0 leaves it out.
+STRESS_NG=/usr/bin/stress-ng
+if [ "${VSWAP_STRESS_NG:-1}" != 0 ] && [ -x "$STRESS_NG" ]; then
+	install -D -m 0755 "$STRESS_NG" ".$STRESS_NG"
+	for lib in $(ldd "$STRESS_NG" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		[ -e ".$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" ".$lib"
+	done
+	mod="$mod, stress-ng"
 fi
 
 img=$VSWAP_OUT/initramfs.cpio.gz

@@ -10,6 +10,9 @@
 #      VSWAP_VM_TIMEOUT (default 1200 s), VSWAP_TEST_TIMEOUT (per binary,
 #      default 600 s), VSWAP_ACCEL=auto|tcg|kvm, VSWAP_VERBOSE=1,
 #      VSWAP_CACHE (default ~/.cache/vswap).
+#      VSWAP_CI_DEBUG=1: after a full run of the vm flavor, run the whole
+#      suite again on the debug flavor (KASAN, lockdep, ...) at
+#      VSWAP_DEBUG_SCALE percent of the workload (default 25).
 # The very last line is always "N passed, N failed[, N skipped]"; the exit
 # status is non-zero on any failure, kernel-log problem, timeout, or when no
 # test ran.
@@ -125,5 +128,37 @@ if [ "${#NAMES[@]}" -eq 0 ] && [ "${VSWAP_DKMS_TEST:-1}" != 0 ]; then
 	[ "$DF" -eq 0 ] || RC=1
 	log "dkms: $DP passed, $DF failed, $DS skipped"
 	PASS=$((PASS + DP)) FAIL=$((FAIL + DF)) SKIP=$((SKIP + DS))
+fi
+
+# Debug flavor (scripts/config/debug.config: KASAN, lockdep, DEBUG_VM, ...):
+# on full runs of the vm flavor, run the whole suite again on the debug
+# kernel, with the workload shrunk (VSWAP_SCALE percent, tests/vswap_test.h)
+# because KASAN+lockdep under TCG is several times slower.  Its cases count
+# into the closing line.  Opt-in (VSWAP_CI_DEBUG=1) until its CI cost is
+# measured to fit the budget; VSWAP_DEBUG_SCALE,
+# VSWAP_DEBUG_VM_TIMEOUT, VSWAP_DEBUG_TEST_TIMEOUT tune it.
+if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_CI_DEBUG:-0}" = 1 ]; then
+	DOUT=$(mktemp)
+	log "debug flavor: whole suite on the debug kernel (VSWAP_SCALE=${VSWAP_DEBUG_SCALE:-25})..."
+	# shellcheck disable=SC2317  # invoked indirectly via phase
+	run_debug() {
+		VSWAP_FLAVOR=debug VSWAP_CI_DEBUG=0 VSWAP_DKMS_TEST=0 \
+			VSWAP_SCALE=${VSWAP_DEBUG_SCALE:-25} \
+			VSWAP_VM_TIMEOUT=${VSWAP_DEBUG_VM_TIMEOUT:-3000} \
+			VSWAP_TEST_TIMEOUT=${VSWAP_DEBUG_TEST_TIMEOUT:-1200} \
+			"$VSWAP_SCRIPTS/test.sh" 2>&1 | tee "$DOUT" | sed -u 's/^/[debug] /'
+		return "${PIPESTATUS[0]}"
+	}
+	phase debug run_debug || RC=1
+	read -r GP GF GS < <(tail -n 1 "$DOUT" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p') || true
+	rm -f "$DOUT"
+	if [ -z "${GF:-}" ]; then
+		log "FAILED: the debug flavor run reported no result - counting it as 1 failure"
+		GP=0 GF=1 RC=1
+	fi
+	GS=${GS:-0}
+	[ "$GF" -eq 0 ] || RC=1
+	log "per-flavor: vm+dkms: $PASS passed, $FAIL failed, $SKIP skipped; debug: $GP passed, $GF failed, $GS skipped"
+	PASS=$((PASS + GP)) FAIL=$((FAIL + GF)) SKIP=$((SKIP + GS))
 fi
 finish "$PASS" "$FAIL" "$SKIP" "$RC"

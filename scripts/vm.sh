@@ -17,7 +17,8 @@
 # Env: VSWAP_ACCEL=auto|tcg|kvm (auto: probe KVM once per host boot with a
 # short timeout, fall back to TCG), VSWAP_VERBOSE=1 to stream the whole
 # console (default: guest output only; kernel lines are in the log file),
-# VSWAP_LOG_IGNORE=REGEX lines the kernel-log scanner should ignore.
+# VSWAP_LOG_IGNORE=REGEX lines the kernel-log scanner should ignore,
+# VSWAP_SCALE=PERCENT test workload scale (guest: vswap.scale=, VSWAP_SCALE).
 #
 # Exit 0 only if the guest reported completion with rc=0, no test failed,
 # and the console log contains no kernel problem (WARNING, BUG, Oops, ...).
@@ -66,6 +67,8 @@ trap 'rm -rf "$TMP"' EXIT
 CMDLINE="console=ttyS0 panic=-1 oops=panic loglevel=7 vswap.job=$JOB"
 [ -n "$TESTS" ] && CMDLINE+=" vswap.tests=$TESTS"
 [ "$JOB" = test ] && CMDLINE+=" vswap.test_timeout=$TEST_TMO"
+# Test workload scale (percent, tests/vswap_test.h VT_SCALE), e.g. for the debug flavor.
+[ -n "${VSWAP_SCALE:-}" ] && CMDLINE+=" vswap.scale=$VSWAP_SCALE"
 [ -n "$APPEND" ] && CMDLINE+=" $APPEND"
 
 # qemu_cmd ACCEL RESULTS_FILE DISK_DIR -> fills the QEMU array

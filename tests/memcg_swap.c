@@ -52,10 +52,10 @@
 #include "vswap_data.h"
 
 #define PHYS_DEV_DEFAULT	"/dev/vda"
-#define PAGES			8192		/* 32 MiB */
-#define PRESSURE_PAGES		12288		/* 48 MiB */
-#define PRESSURE_MAX		MB(24)
-#define LIMIT_BYTES		MB(4)
+#define PAGES			VT_SCALE(8192, 2048)	/* 32 MiB */
+#define PRESSURE_PAGES		VT_SCALE(12288, 4096)	/* 48 MiB */
+#define PRESSURE_MAX		VT_SCALE_MB(24, 8)
+#define LIMIT_BYTES		VT_SCALE_MB(4, 1)	/* < PAGES' random pages */
 #define MOVE_X_PAGES		1024		/* T's pages, swapped from A */
 #define MOVE_Y_PAGES		1024		/* T's pages, swapped from B */
 #define MOVE_Z_PAGES		3072		/* H's pages in A, zswap.max 0 */

@@ -16,7 +16,7 @@
 #include "vswap_test.h"
 #include "vswap_data.h"
 
-#define COW_PAGES		4096		/* 16 MiB */
+#define COW_PAGES		VT_SCALE(4096, 1024)	/* 16 MiB */
 #define COW_CHILDREN		4
 #define MANY_PAGES		256
 #define MANY_CHILDREN		100		/* > SWAP_MAP_MAX (0x3e) */

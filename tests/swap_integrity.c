@@ -23,9 +23,9 @@
 #include "vswap_test.h"
 #include "vswap_data.h"
 
-#define PAGEOUT_PAGES		8192		/* 32 MiB */
-#define PRESSURE_PAGES		12288		/* 48 MiB */
-#define PRESSURE_MAX		MB(24)
+#define PAGEOUT_PAGES		VT_SCALE(8192, 1024)	/* 32 MiB */
+#define PRESSURE_PAGES		VT_SCALE(12288, 4096)	/* 48 MiB */
+#define PRESSURE_MAX		VT_SCALE_MB(24, 8)
 #define FREE_TOL_KB		KB(8)		/* 8 MiB of 32 MiB */
 #define CG_NAME			"vswap_integrity"
 #define SEED			0x1a2b3c4d5e6fULL

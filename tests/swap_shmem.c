@@ -15,9 +15,9 @@
 #include "vswap_test.h"
 #include "vswap_data.h"
 
-#define PAGEOUT_PAGES		4096		/* 16 MiB */
-#define PRESSURE_PAGES		12288		/* 48 MiB */
-#define PRESSURE_MAX		MB(24)
+#define PAGEOUT_PAGES		VT_SCALE(4096, 1024)	/* 16 MiB */
+#define PRESSURE_PAGES		VT_SCALE(12288, 4096)	/* 48 MiB */
+#define PRESSURE_MAX		VT_SCALE_MB(24, 8)
 #define CG_NAME			"vswap_shmem"
 #define SEED			0x5be3f00d4242ULL
 

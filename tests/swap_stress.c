@@ -31,9 +31,9 @@
 #define NR_WRITERS		2
 #define SHARED_PAGES		1024
 #define PRIV_PAGES		1024
-#define ROUNDS			6
-#define READS			3000
-#define PAGEOUTS		300
+#define ROUNDS			VT_SCALE(6, 2)
+#define READS			VT_SCALE(3000, 300)
+#define PAGEOUTS		VT_SCALE(300, 30)
 /*
  * Random pages have no backend here (no disk, zswap rejects them) and stay
  * in memory: 16 MiB of data needs more than 10 MiB once 2 CPUs run it.

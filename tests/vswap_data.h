@@ -13,6 +13,7 @@
 #ifndef __VSWAP_DATA_H
 #define __VSWAP_DATA_H
 
+#include <sched.h>
 #include <time.h>
 #include <sys/resource.h>
 
@@ -44,6 +45,13 @@ enum vd_stat {
 	VD_LARGE_REFUSED,
 	VD_ALLOC_FAIL,
 	VD_READ_ERROR,
+	/* physical swap devices as backends */
+	VD_PHYS,
+	VD_SWPOUT_PHYS,
+	VD_SWPIN_PHYS,
+	VD_ZSWAP_WRITEBACK,
+	VD_UNUSE_MOVED,
+	VD_IO_ERROR,
 	VD_NR_STATS,
 };
 
@@ -65,6 +73,12 @@ static const char * const vd_stat_names[VD_NR_STATS] = {
 	[VD_LARGE_REFUSED] = "large_refused",
 	[VD_ALLOC_FAIL] = "alloc_fail",
 	[VD_READ_ERROR] = "read_error",
+	[VD_PHYS] = "phys",
+	[VD_SWPOUT_PHYS] = "swpout_phys",
+	[VD_SWPIN_PHYS] = "swpin_phys",
+	[VD_ZSWAP_WRITEBACK] = "zswap_writeback",
+	[VD_UNUSE_MOVED] = "unuse_moved",
+	[VD_IO_ERROR] = "io_error",
 };
 
 struct vd_stats {
@@ -93,20 +107,24 @@ static inline long long vd_delta(const struct vd_stats *a,
 
 static inline void vd_stats_log(const char *tag, const struct vd_stats *s)
 {
-	vt_log("vswap %s: used %llu clusters %llu map_pages %llu meta %llu | now zero %llu zswap %llu inmem %llu | out zero %llu zswap %llu inmem %llu | in zero %llu zswap %llu | reject %llu large %llu allocfail %llu rderr %llu",
+	vt_log("vswap %s: used %llu clusters %llu map_pages %llu meta %llu | now zero %llu zswap %llu phys %llu inmem %llu | out zero %llu zswap %llu phys %llu inmem %llu | in zero %llu zswap %llu phys %llu | zswap wb %llu unuse %llu | reject %llu large %llu allocfail %llu rderr %llu ioerr %llu",
 	       tag, s->v[VD_SLOTS_USED], s->v[VD_CLUSTERS], s->v[VD_MAP_PAGES],
 	       s->v[VD_METADATA_BYTES], s->v[VD_ZERO], s->v[VD_ZSWAP],
-	       s->v[VD_INMEM], s->v[VD_SWPOUT_ZERO], s->v[VD_SWPOUT_ZSWAP],
+	       s->v[VD_PHYS], s->v[VD_INMEM], s->v[VD_SWPOUT_ZERO],
+	       s->v[VD_SWPOUT_ZSWAP], s->v[VD_SWPOUT_PHYS],
 	       s->v[VD_SWPOUT_INMEM], s->v[VD_SWPIN_ZERO], s->v[VD_SWPIN_ZSWAP],
-	       s->v[VD_ZSWAP_REJECT], s->v[VD_LARGE_REFUSED],
-	       s->v[VD_ALLOC_FAIL], s->v[VD_READ_ERROR]);
+	       s->v[VD_SWPIN_PHYS], s->v[VD_ZSWAP_WRITEBACK],
+	       s->v[VD_UNUSE_MOVED], s->v[VD_ZSWAP_REJECT],
+	       s->v[VD_LARGE_REFUSED], s->v[VD_ALLOC_FAIL],
+	       s->v[VD_READ_ERROR], s->v[VD_IO_ERROR]);
 }
 
 /* Nothing held: no slot, no cluster, no page in any backend. */
 static inline bool vd_stats_idle(const struct vd_stats *s)
 {
 	return !s->v[VD_SLOTS_USED] && !s->v[VD_CLUSTERS] &&
-	       !s->v[VD_INMEM] && !s->v[VD_ZERO] && !s->v[VD_ZSWAP];
+	       !s->v[VD_INMEM] && !s->v[VD_ZERO] && !s->v[VD_ZSWAP] &&
+	       !s->v[VD_PHYS];
 }
 
 /*
@@ -541,6 +559,264 @@ static inline double vd_sys_time(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* ---------------------------------------------------------------------
+ * Physical swap devices as vswap backends
+ */
+
+#ifndef SWAP_FLAG_PREFER
+#define SWAP_FLAG_PREFER	0x8000
+#define SWAP_FLAG_PRIO_MASK	0x7fff
+#define SWAP_FLAG_PRIO_SHIFT	0
+#endif
+
+/* Used KiB of the /proc/swaps line of @dev; -1 if @dev is not listed. */
+static inline long long vd_swap_used_kb(const char *dev)
+{
+	unsigned long long used = 0;
+
+	if (proc_swaps_find(dev, NULL, &used, NULL) != 1)
+		return -1;
+	return used;
+}
+
+/*
+ * Wait until the /proc/swaps line of @dev shows @kb KiB used: a physical
+ * slot is released when its write completes or its last user goes, which
+ * may trail the counters a little.  Bounded (VD_IDLE_POLLS x 50 ms);
+ * returns the last value read.
+ */
+static inline long long vd_wait_swap_used(const char *dev, long long kb)
+{
+	long long used = -1;
+	int i;
+
+	for (i = 0; i < VD_IDLE_POLLS; i++) {
+		used = vd_swap_used_kb(dev);
+		if (used == kb)
+			break;
+		usleep(50 * 1000);
+	}
+	return used;
+}
+
+/*
+ * mkswap @dev (a block device or a file) and swapon it, with priority
+ * @prio, or the kernel's default (negative) one if @prio < 0.  An active
+ * swap area of that name is switched off first.  0 or -errno (-EIO: mkswap
+ * failed).
+ */
+static inline int vd_phys_on(const char *dev, int prio)
+{
+	int flags = 0, ret;
+
+	if (proc_swaps_find(dev, NULL, NULL, NULL) > 0)
+		swap_off(dev);
+	ret = swap_mkswap(dev);
+	if (ret)
+		return ret > 0 ? -EIO : ret;
+	if (prio >= 0)
+		flags = SWAP_FLAG_PREFER |
+			((prio & SWAP_FLAG_PRIO_MASK) << SWAP_FLAG_PRIO_SHIFT);
+	return swap_on(dev, flags);
+}
+
+/* swapoff @dev if it is active; 0 or -errno. */
+static inline int vd_phys_off(const char *dev)
+{
+	if (proc_swaps_find(dev, NULL, NULL, NULL) <= 0)
+		return 0;
+	return swap_off(dev);
+}
+
+/*
+ * Map @n pages, fill them with (@seed, @mix), count the kinds into @k and
+ * MADV_PAGEOUT all of them (asserts that every page left).
+ */
+static inline void vd_region_out(struct __test_metadata *_metadata,
+				 struct vd_region *r, size_t n, uint64_t seed,
+				 const struct page_mix *mix, size_t k[3])
+{
+	ASSERT_EQ(0, vd_region_map(r, n, false));
+	vd_region_fill(r, 0, n, seed, mix);
+	vd_count_kinds(0, n, seed, mix, k);
+	ASSERT_EQ((long)n, vd_pageout_anon(r, 0, n))
+		TH_LOG("MADV_PAGEOUT left pages resident");
+}
+
+/* Every page of @r against its checksum; asserts, logs the first bad one. */
+static inline void vd_region_check(struct __test_metadata *_metadata,
+				   const struct vd_region *r, uint64_t seed,
+				   const struct page_mix *mix, const char *when)
+{
+	size_t bad, first_bad = 0;
+
+	bad = vd_region_verify(r, 0, r->nr_pages, &first_bad);
+	ASSERT_EQ(0, bad)
+		TH_LOG("%s: %zu of %zu pages bad, first %zu (%s)", when, bad,
+		       r->nr_pages, first_bad,
+		       page_kind_str(page_kind_of(seed, first_bad, mix)));
+}
+
+/*
+ * A group of processes that each hold a swapped-out region (and optionally
+ * resident memory) and block on a pipe, so that the parent can act (e.g.
+ * swapoff) while their virtual entries are mapped.
+ *
+ * Holder i fills @swap_pages pages with (@seed + i, @mix), pages all of
+ * them out, writes one byte to the ready pipe ('k': ok, else the step that
+ * failed) and waits for one byte on the go pipe; then it verifies every
+ * page and exits 0 (1: data mismatch).  A holder whose go pipe is closed
+ * without a byte (the parent died) exits 3 without touching its data.
+ */
+struct vd_holders {
+	int nr;
+	pid_t *pids;
+	int ready[2];
+	int go[2];
+};
+
+static inline void __noreturn
+vd_holder_main(struct vd_holders *h, size_t swap_pages, size_t res_pages,
+	       uint64_t seed, const struct page_mix *mix)
+{
+	struct vd_region r;
+	size_t bad, first_bad = 0;
+	char *res = NULL, b = 'k';
+	size_t i;
+
+	close(h->ready[0]);
+	close(h->go[1]);
+	if (res_pages) {
+		res = mmap(NULL, res_pages * VT_PAGE_SIZE,
+			   PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (res == MAP_FAILED)
+			b = 'r';
+		else
+			for (i = 0; i < res_pages; i++)
+				memset(res + i * VT_PAGE_SIZE, (int)(i | 1),
+				       VT_PAGE_SIZE);
+	}
+	if (b == 'k' && vd_region_map(&r, swap_pages, false))
+		b = 'm';
+	if (b == 'k') {
+		vd_region_fill(&r, 0, swap_pages, seed, mix);
+		if (vd_pageout_anon(&r, 0, swap_pages) != (long)swap_pages)
+			b = 'p';
+	}
+	if (write(h->ready[1], &b, 1) != 1 || b != 'k')
+		_exit(2);
+	if (read(h->go[0], &b, 1) != 1)
+		_exit(3);
+	bad = vd_region_verify(&r, 0, swap_pages, &first_bad);
+	if (bad) {
+		vt_log("holder %d: %zu of %zu pages bad, first %zu (%s)",
+		       getpid(), bad, swap_pages, first_bad,
+		       page_kind_str(page_kind_of(seed, first_bad, mix)));
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/*
+ * Start @nr holders (registered in @env for teardown if it is not NULL)
+ * and wait until every one has paged its region out.  0, -errno, or
+ * -ECHILD if a holder failed (its failure byte is logged).
+ */
+static inline int vd_holders_start(struct vd_holders *h, struct vd_env *env,
+				   int nr, size_t swap_pages, size_t res_pages,
+				   uint64_t seed, const struct page_mix *mix)
+{
+	int i, ret = 0;
+	char b;
+
+	memset(h, 0, sizeof(*h));
+	h->pids = calloc(nr, sizeof(*h->pids));
+	if (!h->pids || pipe(h->ready) || pipe(h->go))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < nr; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			ret = -errno;
+			break;
+		}
+		if (!pid)
+			vd_holder_main(h, swap_pages, res_pages, seed + i, mix);
+		h->pids[h->nr++] = pid;
+		if (env)
+			vd_env_add_pid(env, pid);
+	}
+	close(h->ready[1]);
+	close(h->go[0]);
+	for (i = 0; i < h->nr; i++) {
+		if (read(h->ready[0], &b, 1) != 1) {
+			vt_log("holders: only %d of %d reported", i, h->nr);
+			return -ECHILD;
+		}
+		if (b != 'k') {
+			vt_log("holders: one failed at step '%c'", b);
+			ret = -ECHILD;
+		}
+	}
+	return ret;
+}
+
+/*
+ * Let every holder verify its data and exit; reap them.  Returns the
+ * number of holders that did not exit 0.
+ */
+static inline int vd_holders_finish(struct vd_holders *h, struct vd_env *env)
+{
+	int i, j, status, failed = 0;
+	char b = 'g';
+
+	for (i = 0; i < h->nr; i++)
+		if (write(h->go[1], &b, 1) != 1)
+			break;
+	close(h->go[1]);
+	close(h->ready[0]);
+	for (i = 0; i < h->nr; i++) {
+		if (waitpid(h->pids[i], &status, 0) != h->pids[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status)) {
+			failed++;
+			if (WIFEXITED(status))
+				vt_log("holder %d exited %d", h->pids[i],
+				       WEXITSTATUS(status));
+			else if (WIFSIGNALED(status))
+				vt_log("holder %d killed by signal %d",
+				       h->pids[i], WTERMSIG(status));
+		}
+		for (j = 0; env && j < env->nr_pids; j++)
+			if (env->pids[j] == h->pids[i])
+				env->pids[j] = 0;
+	}
+	free(h->pids);
+	h->pids = NULL;
+	h->nr = 0;
+	return failed;
+}
+
+/*
+ * Run the caller (and what it forks later) on one CPU.  A fresh or just
+ * faulted folio sits in the per-cpu LRU batch of the CPU that touched it,
+ * holding a reference, until that batch is drained; MADV_PAGEOUT drains
+ * only the local CPU's batches, so a folio left in another (idle) CPU's
+ * batch is neither isolated nor written.  With everything on one CPU,
+ * MADV_PAGEOUT sees every folio and the counters are exact.  0 or -errno.
+ */
+static inline int vd_pin_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
 #endif /* __VSWAP_DATA_H */

@@ -61,6 +61,33 @@
 #define KB(x)			((x) * 1024UL)
 #define MB(x)			((x) * 1024UL * 1024UL)
 
+/*
+ * Workload scale knob: VSWAP_SCALE=PERCENT (1..100, default 100) in the
+ * environment shrinks region sizes / iteration counts of the tests that use
+ * VT_SCALE(), e.g. for the slow debug kernel (KASAN + lockdep under TCG).
+ * The guest's /init takes it from the kernel command line (vswap.scale=N;
+ * scripts/vm.sh passes $VSWAP_SCALE).  Never scales below @min, and never
+ * changes what a test asserts - only how much work it does.
+ */
+static inline int vt_scale_pct(void)
+{
+	static int pct = -1;
+	const char *e;
+
+	if (pct < 0) {
+		e = getenv("VSWAP_SCALE");
+		pct = e && *e ? atoi(e) : 100;
+		if (pct < 1 || pct > 100)
+			pct = 100;
+	}
+	return pct;
+}
+/* n scaled by VSWAP_SCALE percent, at least min (an int, like the #defines);
+ * VT_SCALE_MB(mb, min_mb) is MB(VT_SCALE(mb, min_mb)) (unsigned long). */
+#define VT_SCALE(n, min)	((int)(((long)(n) * vt_scale_pct() / 100) > (long)(min) ? \
+				 ((long)(n) * vt_scale_pct() / 100) : (long)(min)))
+#define VT_SCALE_MB(mb, min_mb)	MB((unsigned long)VT_SCALE(mb, min_mb))
+
 #define vt_log(fmt, ...)	fprintf(stderr, "# " fmt "\n", ##__VA_ARGS__)
 
 /* ---------------------------------------------------------------------

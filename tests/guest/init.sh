@@ -12,6 +12,8 @@
 #   vswap.job=test|demo|probe|shell   (default: test)
 #   vswap.tests=name1,name2           (test job: binaries to run; default all)
 #   vswap.test_timeout=SECONDS        (test job: per-binary timeout; default 600)
+#   vswap.scale=PERCENT               (exported as VSWAP_SCALE: test workload
+#                                     scale, 1..100, see tests/vswap_test.h)
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=linux
 
 mount -t proc proc /proc
@@ -42,6 +44,7 @@ for arg in $(cat /proc/cmdline); do
 	vswap.job=*) VSWAP_JOB=${arg#*=} ;;
 	vswap.tests=*) VSWAP_TESTS=${arg#*=} ;;
 	vswap.test_timeout=*) VSWAP_TEST_TIMEOUT=${arg#*=} ;;
+	vswap.scale=*) VSWAP_SCALE=${arg#*=}; export VSWAP_SCALE ;;
 	esac
 done
 export VSWAP_JOB VSWAP_TESTS VSWAP_TEST_TIMEOUT

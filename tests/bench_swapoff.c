@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * swapoff benchmark: how long swapoff(2) of a physical device takes when it
+ * holds the swapped-out pages of many processes that also hold resident
+ * memory, on a stock swap setup (vswap not loaded: try_to_unuse() walks the
+ * page tables of every process) and with vswap loaded (vswap walks its own
+ * table of virtual slots and reads each PHYS slot of the device).
+ *
+ * Per resident size R: P processes each swap out S KiB (non-zero pages, so
+ * everything goes to the disk; zswap off) and keep R MiB resident, then
+ * block on a pipe; the parent times swapoff of /dev/vda; then every process
+ * verifies every one of its pages.  Printed per R: wall and system time of
+ * swapoff, stock and vswap, and the stock/vswap ratio.
+ *
+ * Figures are printed, never judged: the test fails only if data comes back
+ * wrong, swapoff fails, or a configuration cannot be set up.  Sizes:
+ *   $VSWAP_BENCH_PROCS          processes (default 50)
+ *   $VSWAP_BENCH_SWAP_KB        swapped KiB per process (default 1024)
+ *   $VSWAP_BENCH_RESIDENT_MB    comma-separated resident MiB per process
+ *                               (default "0,2")
+ *   $VSWAP_BENCH_ROUNDS         rounds per configuration, the best is
+ *                               reported (default 1)
+ * The bench-swapoff job (scripts/bench-swapoff.sh) runs 200 x 1 MiB with
+ * 0, 2 and 6 MiB resident.  $VSWAP_PHYS_DEV overrides /dev/vda.
+ */
+#define _GNU_SOURCE
+#include "kselftest_harness.h"
+#include "vswap_test.h"
+#include "vswap_data.h"
+
+#define PHYS_DEV_DEFAULT	"/dev/vda"
+#define SEED			0xb5e0ffULL
+#define MAX_SIZES		8
+
+static const struct page_mix mix_disk = { 0, 100 };
+
+static long env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtol(v, NULL, 10) : def;
+}
+
+struct swapoff_time {
+	double wall, sys;
+};
+
+FIXTURE(bench) {
+	struct vd_env env;
+	char dev[64];
+};
+
+FIXTURE_SETUP(bench)
+{
+	const char *d = getenv("VSWAP_PHYS_DEV");
+
+	snprintf(self->dev, sizeof(self->dev), "%s",
+		 d && *d ? d : PHYS_DEV_DEFAULT);
+	vd_env_setup(_metadata, &self->env, 0);
+	ASSERT_EQ(0, vd_pin_cpu());
+	ASSERT_TRUE(vt_exists(self->dev)) TH_LOG("%s missing", self->dev);
+}
+
+FIXTURE_TEARDOWN_PARENT(bench)
+{
+	vd_env_teardown(_metadata, &self->env);
+	vd_phys_off(self->dev);
+}
+
+/*
+ * One measurement: start the holders, time swapoff, let them verify.
+ * vswap is loaded or not, as the caller set it up.
+ */
+static void one_round(struct __test_metadata *_metadata, const char *dev,
+		      bool vswap, int procs, size_t swap_pages,
+		      size_t res_pages, struct swapoff_time *t)
+{
+	unsigned long long moved = 0;
+	struct vd_stats s0, s1;
+	struct vd_holders h;
+	long long used_kb;
+	double w0, c0;
+	int ret;
+
+	ret = vd_phys_on(dev, -1);
+	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon %s: %s", dev, strerror(-ret));
+	ret = vd_holders_start(&h, NULL, procs, swap_pages, res_pages, SEED,
+			       &mix_disk);
+	ASSERT_EQ(0, ret) TH_LOG("holders: %s", strerror(-ret));
+	used_kb = vd_swap_used_kb(dev);
+	/* stock: plus up to a per-cpu swap slot cache batch */
+	ASSERT_LE((long long)(procs * swap_pages * 4), used_kb)
+		TH_LOG("not everything went to %s", dev);
+	if (vswap)
+		ASSERT_EQ(0, vd_stats_read(&s0));
+
+	vm_settle();
+	w0 = vd_now();
+	c0 = vd_sys_time();
+	ret = swap_off(dev);
+	t->wall = vd_now() - w0;
+	t->sys = vd_sys_time() - c0;
+	ASSERT_EQ(0, ret) TH_LOG("swapoff %s: %s", dev, strerror(-ret));
+
+	if (vswap) {
+		ASSERT_EQ(0, vd_stats_read(&s1));
+		moved = vd_delta(&s1, &s0, VD_UNUSE_MOVED);
+		EXPECT_EQ(procs * swap_pages, moved);
+	}
+	ret = vd_holders_finish(&h, NULL);
+	ASSERT_EQ(0, ret) TH_LOG("%d processes found bad data", ret);
+	vt_log("  %s: %d procs, %lld KiB on %s, swapoff %.1f ms wall, %.1f ms sys%s",
+	       vswap ? "vswap" : "stock", procs, used_kb, dev, t->wall * 1e3,
+	       t->sys * 1e3, vswap ? "" : " (page table walk)");
+	if (vswap)
+		ASSERT_EQ(0, vd_wait_idle(&s1));
+}
+
+TEST_F_TIMEOUT(bench, swapoff_many_processes, 3600)
+{
+	long procs = env_long("VSWAP_BENCH_PROCS", 50);
+	long swap_kb = env_long("VSWAP_BENCH_SWAP_KB", 1024);
+	long rounds = env_long("VSWAP_BENCH_ROUNDS", 1);
+	const char *sizes_env = getenv("VSWAP_BENCH_RESIDENT_MB");
+	struct swapoff_time best[MAX_SIZES][2];
+	long sizes[MAX_SIZES];
+	char buf[128], *p, *save;
+	int nsizes = 0, i, mode, round, ret;
+
+	snprintf(buf, sizeof(buf), "%s",
+		 sizes_env && *sizes_env ? sizes_env : "0,2");
+	for (p = strtok_r(buf, ",", &save); p && nsizes < MAX_SIZES;
+	     p = strtok_r(NULL, ",", &save))
+		sizes[nsizes++] = strtol(p, NULL, 10);
+	ASSERT_LT(0, procs);
+	ASSERT_LT(0, swap_kb);
+	ASSERT_LT(0, nsizes);
+	if (rounds < 1)
+		rounds = 1;
+	vt_log("bench: swapoff of %s: %ld processes x %ld KiB swapped, resident MiB per process: %s, %ld round(s), zswap off",
+	       self->dev, procs, swap_kb, sizes_env && *sizes_env ? sizes_env : "0,2",
+	       rounds);
+
+	for (i = 0; i < nsizes; i++) {
+		for (mode = 0; mode < 2; mode++) {
+			best[i][mode].wall = 1e9;
+			best[i][mode].sys = 0;
+			if (mode) {
+				ret = vd_ensure_loaded();
+				ASSERT_EQ(0, ret) TH_LOG("load: %s", strerror(-ret));
+			} else {
+				ret = vswap_ensure_unloaded();
+				ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
+			}
+			for (round = 0; round < rounds; round++) {
+				struct swapoff_time t;
+
+				one_round(_metadata, self->dev, mode,
+					  procs, swap_kb / 4,
+					  sizes[i] * 256, &t);
+				if (t.wall < best[i][mode].wall)
+					best[i][mode] = t;
+			}
+		}
+		vt_log("bench: swapoff %ld procs x %ld KiB swapped + %ld MiB resident each: stock %.1f ms (sys %.1f), vswap %.1f ms (sys %.1f), stock/vswap %.2fx",
+		       procs, swap_kb, sizes[i], best[i][0].wall * 1e3,
+		       best[i][0].sys * 1e3, best[i][1].wall * 1e3,
+		       best[i][1].sys * 1e3,
+		       best[i][1].wall > 0 ? best[i][0].wall / best[i][1].wall : 0);
+	}
+}
+
+TEST_HARNESS_MAIN

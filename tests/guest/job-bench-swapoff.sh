@@ -1,0 +1,47 @@
+#!/bin/sh
+# shellcheck shell=sh disable=SC3045  # busybox ash
+# tests/guest/job-bench-swapoff.sh - the swapoff benchmark
+# (tests/bench_swapoff.c) in one boot: swapoff of /dev/vda holding the
+# swapped pages of many processes, stock (vswap not loaded) vs vswap loaded.
+# Sourced by /init (mark() comes from there).  Kernel command line:
+#   vswap.bench_procs=N        processes (default 200)
+#   vswap.bench_swap_kb=N      swapped KiB per process (default 1024)
+#   vswap.bench_resident_mb=L  comma-separated resident MiB per process
+#                              (default 0,2,6)
+#   vswap.bench_rounds=N       rounds per configuration (default 1)
+# Emits "VSWAP: BENCH <figures>" for every figure line and finally
+# "VSWAP: BENCH-DONE rc=..".  Fails only if the benchmark binary failed
+# (bad data, swapoff error, setup failure), never on timing.
+
+VSWAP_BENCH_PROCS=200
+VSWAP_BENCH_SWAP_KB=1024
+VSWAP_BENCH_RESIDENT_MB=0,2,6
+VSWAP_BENCH_ROUNDS=1
+# shellcheck disable=SC2013  # words, not lines
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	vswap.bench_procs=*) VSWAP_BENCH_PROCS=${arg#*=} ;;
+	vswap.bench_swap_kb=*) VSWAP_BENCH_SWAP_KB=${arg#*=} ;;
+	vswap.bench_resident_mb=*) VSWAP_BENCH_RESIDENT_MB=${arg#*=} ;;
+	vswap.bench_rounds=*) VSWAP_BENCH_ROUNDS=${arg#*=} ;;
+	esac
+done
+export VSWAP_BENCH_PROCS VSWAP_BENCH_SWAP_KB VSWAP_BENCH_RESIDENT_MB VSWAP_BENCH_ROUNDS
+
+if [ ! -x /tests/bench_swapoff ]; then
+	echo "bench: /tests/bench_swapoff is not in the initramfs"
+	mark "BENCH-DONE rc=2"
+	exit 2
+fi
+echo "bench-swapoff: ${VSWAP_BENCH_PROCS} procs x ${VSWAP_BENCH_SWAP_KB} KiB, resident ${VSWAP_BENCH_RESIDENT_MB} MiB, $(nproc) CPUs, kernel $(uname -r)"
+out=/tmp/bench-swapoff.out
+{
+	cd /tmp && /tests/bench_swapoff
+	echo $? >/tmp/bench-rc
+} 2>&1 | tee "$out"
+rc=$(cat /tmp/bench-rc)
+grep -E '^# bench: ' "$out" | sed 's/^# bench: //' | while read -r l; do
+	mark "BENCH $l"
+done
+mark "BENCH-DONE rc=$rc"
+[ "$rc" -eq 0 ]
