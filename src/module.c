@@ -19,25 +19,30 @@
  *   freed, after an RCU grace period, when their last slot is freed.  A
  *   cluster holds the backend table and the memcg ids of its 512 slots.
  * - the backend table (backend.c): a word per slot, tag in the low bits:
- *   FOLIO (in memory, in the swap cache), ZERO, ZSWAP.
+ *   FOLIO (in memory, in the swap cache), ZERO, ZSWAP, PHYS (a physical
+ *   slot and the memcg charged for it).
  *
  * Locking
  *
  * - si->lock (the core's) protects swap_map, cluster use counts and the
  *   nonfull list.  The core takes it around every swap_map change of the
  *   virtual type, and calls ->free under it.
- * - a slot's backend word is changed with the folio locked (swap-out and
- *   swap-in) or under si->lock when no folio holds the slot (alloc, free).
+ * - a slot's backend word is changed with the folio locked (swap-out,
+ *   swap-in, physical swapoff) or under si->lock when no folio holds the
+ *   slot (alloc, free).  Freeing a PHYS slot under si->lock takes the
+ *   physical device's locks inside ours (a separate lockdep class).
  * - vswap.map_lock serialises mapping new swap_map pages; it is taken
- *   without si->lock held, in ->alloc, which may sleep.
+ *   without si->lock held, in ->alloc, which may sleep, and allocates
+ *   nothing that could recurse into reclaim (which swaps out through us).
  * - clusters are looked up with xa_load() under RCU; only in-use slots are
  *   looked up, and an in-use slot keeps its cluster alive.
  *
  * Lifetimes
  *
  * - vswap holds a module reference for each slot in use, so it cannot be
- *   unloaded while any page table or shmem mapping holds a virtual entry:
- *   rmmod fails with "Module vswap is in use" until they are all freed.
+ *   unloaded while any page table, shmem file or swap cache page holds a
+ *   virtual entry: rmmod fails with "Module vswap is in use" until they are
+ *   all freed.
  *   The last reference may be dropped in ->free, under si->lock;
  *   swap_ops_unregister() waits for an RCU grace period after that.
  */
