@@ -8,7 +8,7 @@
 # Figures are informative only: the exit status is non-zero only for bad
 # data, a swapoff/setup/VM failure or a kernel problem.
 #
-#   scripts/bench-swapoff.sh                    # 200 procs x 1 MiB, 0,2,6 MiB resident
+#   scripts/bench-swapoff.sh                    # 200 procs x 2 MiB, 0,2,4 MiB resident
 #   scripts/bench-swapoff.sh 100 2048 0,4 3     # procs, KiB swapped, resident list, rounds
 #
 # Keep procs x (swapped + resident) well under the guest's 2 GiB.
@@ -25,9 +25,9 @@ case ${1:-} in -h | --help)
 	;;
 esac
 PROCS=${1:-200}
-SWAP_KB=${2:-1024}
-RESIDENT=${3:-0,2,6}
-ROUNDS=${4:-1}
+SWAP_KB=${2:-2048}
+RESIDENT=${3:-0,2,4}
+ROUNDS=${4:-3}
 case $PROCS$SWAP_KB$ROUNDS in *[!0-9]*) die "usage: scripts/bench-swapoff.sh [procs] [KiB] [MiB,MiB..] [rounds]" ;; esac
 case $RESIDENT in '' | *[!0-9,]*) die "resident sizes must be a comma-separated list of MiB" ;; esac
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # scripts/bench.sh - build everything and run the swap benchmark
 # (tests/bench_swap.c) in ONE VM boot: stock (zswap + swap on /dev/vda),
-# vswap (vswap.ko + zswap, no physical swap) and zram.  Prints wall and
-# system time per configuration, the vswap/stock ratio and vswap's metadata
-# bytes per swapped page.  Figures are informative only: the exit status is
+# vswap (vswap.ko + zswap, no physical swap), zram, and with zswap off the
+# round trip through /dev/vda alone, stock and as vswap's backend.  Prints
+# wall and system time per configuration, the vswap/stock ratios and
+# vswap's metadata bytes per swapped page.  Figures are informative only: the exit status is
 # non-zero only for bad data, a setup/VM failure or a kernel problem.
 #
 #   scripts/bench.sh              # 64 MiB x 3 rounds

@@ -5,7 +5,7 @@
  * A slot's backend word changes only while its folio is locked (swap-out,
  * swap-in, physical swapoff), or under si->lock while the slot has no folio
  * at all (allocation and free).  So the word needs no lock of its own;
- * counters are atomics because different slots change concurrently.
+ * counters are per-cpu because different slots change concurrently.
  *
  * A physical slot is held with SWAP_HAS_CACHE from swap_ops_phys_alloc()
  * to swap_ops_phys_free(); vswap does the I/O to it with its own bios, and
@@ -49,16 +49,45 @@ unsigned long vswap_set_word(unsigned long *slot, unsigned long word)
 	return old;
 }
 
-/* Free a PHYS word's physical slot and undo its memcg swap charge. */
-void vswap_phys_release(unsigned long word)
+/*
+ * Release the physical slots of PHYS words, undoing their memcg swap
+ * charges: consecutive slots of one memcg are freed and uncharged with one
+ * call, which takes the device's lock once (physical swapoff and process
+ * exit free whole runs).  vswap_release_add() words, then flush.
+ */
+void vswap_release_add(struct vswap_release *r, unsigned long word)
 {
+	swp_entry_t phys = vswap_word_phys(word);
 	unsigned short id = vswap_word_memcg(word);
 
-	swap_ops_phys_free(vswap_word_phys(word));
-	if (id) {
-		mem_cgroup_uncharge_swap_id(id);
-		vswap_stat_add(VSWAP_UNCHARGE, 1);
+	if (r->nr && (id != r->id || swp_type(phys) != swp_type(r->start) ||
+		      swp_offset(phys) != swp_offset(r->start) + r->nr))
+		vswap_release_flush(r);
+	if (!r->nr) {
+		r->start = phys;
+		r->id = id;
 	}
+	r->nr++;
+}
+
+void vswap_release_flush(struct vswap_release *r)
+{
+	if (!r->nr)
+		return;
+	swap_ops_phys_free(r->start, r->nr);
+	if (r->id) {
+		mem_cgroup_uncharge_swap_id(r->id, r->nr);
+		vswap_stat_add(VSWAP_UNCHARGE, r->nr);
+	}
+	r->nr = 0;
+}
+
+static void vswap_phys_release(unsigned long word)
+{
+	struct vswap_release r = {};
+
+	vswap_release_add(&r, word);
+	vswap_release_flush(&r);
 }
 
 /* Set the word and let go of a physical slot the data no longer needs. */
@@ -87,11 +116,11 @@ static unsigned long vswap_phys_get(struct folio *folio)
 		return 0;
 	/* Swap over a filesystem's swap_rw is not a backend */
 	if (swp_swap_info(phys)->flags & SWP_FS_OPS) {
-		swap_ops_phys_free(phys);
+		swap_ops_phys_free(phys, 1);
 		return 0;
 	}
 	if (id && mem_cgroup_charge_swap_id(id)) {
-		swap_ops_phys_free(phys);
+		swap_ops_phys_free(phys, 1);
 		vswap_stat_add(VSWAP_CHARGE_FAIL, 1);
 		return 0;
 	}
@@ -143,17 +172,19 @@ static void vswap_end_write(struct bio *bio)
 
 static void vswap_end_read(struct bio *bio)
 {
-	struct folio *folio = bio_first_folio_all(bio);
+	struct folio_iter fi;
 
-	if (bio->bi_status) {
-		/* Not uptodate: the fault gets SIGBUS, as on stock swap */
-		vswap_stat_add(VSWAP_IO_ERROR, 1);
-		pr_alert_ratelimited("read error on swap device: %d\n",
-				     blk_status_to_errno(bio->bi_status));
-	} else {
-		folio_mark_uptodate(folio);
+	bio_for_each_folio_all(fi, bio) {
+		if (bio->bi_status) {
+			/* Not uptodate: the fault gets SIGBUS, as on stock */
+			vswap_stat_add(VSWAP_IO_ERROR, 1);
+			pr_alert_ratelimited("read error on swap device: %d\n",
+					     blk_status_to_errno(bio->bi_status));
+		} else {
+			folio_mark_uptodate(fi.folio);
+		}
+		folio_unlock(fi.folio);
 	}
-	folio_unlock(folio);
 	bio_put(bio);
 }
 
@@ -348,19 +379,67 @@ static bool vswap_on_type(unsigned long word, int type)
 		swp_type(vswap_word_phys(word)) == type;
 }
 
+/* The slots of one cluster on the type being swapped off, and their reads */
+struct vswap_unuse_batch {
+	unsigned int nr;
+	struct bio *bio;		/* over adjacent slots, not submitted */
+	swp_entry_t entry[VSWAP_CLUSTER];
+	struct folio *folio[VSWAP_CLUSTER];
+};
+
 /*
- * Start reading a slot backed by physical type @type into the swap cache.
- * Returns the folio (referenced), NULL if the slot is gone, or an error.
+ * Read a new swap cache folio (locked, !uptodate) for swapoff: in the
+ * batch's bio if its slot is on @type and follows the bio's last one.
  */
-static struct folio *vswap_unuse_start(swp_entry_t entry, int type)
+static void vswap_unuse_read(struct vswap_unuse_batch *b, struct folio *folio,
+			     int type)
+{
+	unsigned long *slot = vswap_slot(folio->swap);
+	unsigned long word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
+	struct swap_info_struct *si;
+	swp_entry_t phys;
+	sector_t sector;
+
+	/* Not on @type any more: the slot was freed and taken again */
+	if (!vswap_on_type(word, type)) {
+		vswap_read_folio(folio);
+		return;
+	}
+	phys = vswap_word_phys(word);
+	sector = swap_ops_phys_sector(phys);
+	vswap_stat_add(VSWAP_SWPIN_PHYS, 1);
+	count_vm_event(PSWPIN);
+	if (b->bio && bio_end_sector(b->bio) == sector &&
+	    bio_add_folio(b->bio, folio, PAGE_SIZE, 0))
+		return;
+	if (b->bio)
+		submit_bio(b->bio);
+	si = swp_swap_info(phys);
+	b->bio = bio_alloc(si->bdev, BIO_MAX_VECS, REQ_OP_READ, GFP_NOIO);
+	b->bio->bi_iter.bi_sector = sector;
+	b->bio->bi_end_io = vswap_end_read;
+	bio_add_folio_nofail(b->bio, folio, PAGE_SIZE, 0);
+}
+
+/*
+ * Get a slot backed by physical type @type into the swap cache, reading
+ * it if it is not there yet.  Returns the folio (referenced), NULL if the
+ * slot is gone, or an error.
+ */
+static struct folio *vswap_unuse_start(struct vswap_unuse_batch *b,
+				       swp_entry_t entry, int type)
 {
 	struct folio *folio;
 	unsigned long *slot;
 	unsigned long word;
+	bool allocated;
 
-	folio = swap_ops_read_swap_cache(entry);
-	if (folio)
+	folio = swap_ops_cache_folio(entry, &allocated);
+	if (folio) {
+		if (allocated)
+			vswap_unuse_read(b, folio, type);
 		return folio;
+	}
 	/* freed meanwhile (cluster too, maybe), or no memory */
 	rcu_read_lock();
 	slot = vswap_slot(entry);
@@ -369,9 +448,12 @@ static struct folio *vswap_unuse_start(swp_entry_t entry, int type)
 	return vswap_on_type(word, type) ? ERR_PTR(-ENOMEM) : NULL;
 }
 
-/* Wait for the read, and make the swap cache folio the slot's data. */
+/*
+ * Wait for the read, and make the swap cache folio the slot's data; the
+ * physical slot goes to @r.
+ */
 static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
-			      int type)
+			      int type, struct vswap_release *r)
 {
 	unsigned long *slot;
 	int err = 0;
@@ -383,7 +465,7 @@ static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
 	    slot && vswap_on_type(READ_ONCE(*slot), type)) {
 		if (folio_test_uptodate(folio)) {
 			folio_mark_dirty(folio);
-			vswap_replace(slot, VSWAP_FOLIO);
+			vswap_release_add(r, vswap_set_word(slot, VSWAP_FOLIO));
 			vswap_stat_add(VSWAP_UNUSE_MOVED, 1);
 		} else {
 			err = -EIO;
@@ -395,25 +477,84 @@ static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
 }
 
 /*
+ * Gather the slots on @type of the first cluster from *@idx on and start
+ * reading them, one bio per run of adjacent physical slots.  Returns
+ * false when no cluster is left.
+ */
+static bool vswap_unuse_start_batch(struct vswap_unuse_batch *b,
+				    unsigned long *idx, int type, int *err)
+{
+	struct vswap_cluster *c;
+	struct blk_plug plug;
+	unsigned long word;
+	unsigned int i;
+
+	b->nr = 0;
+	rcu_read_lock();
+	c = xa_find(&vswap.clusters, idx, ULONG_MAX, XA_PRESENT);
+	for (i = 0; c && i < VSWAP_CLUSTER; i++) {
+		word = READ_ONCE(c->table[i]);
+		if (vswap_on_type(word, type))
+			b->entry[b->nr++] = swp_entry(vswap.si->type,
+						      *idx * VSWAP_CLUSTER + i);
+	}
+	rcu_read_unlock();
+	if (!c)
+		return false;
+	(*idx)++;
+
+	blk_start_plug(&plug);
+	b->bio = NULL;
+	for (i = 0; i < b->nr; i++) {
+		b->folio[i] = *err ? NULL :
+			vswap_unuse_start(b, b->entry[i], type);
+		if (IS_ERR(b->folio[i])) {
+			*err = PTR_ERR(b->folio[i]);
+			b->folio[i] = NULL;
+		}
+	}
+	if (b->bio)
+		submit_bio(b->bio);
+	blk_finish_plug(&plug);
+	return true;
+}
+
+/* Wait for a batch's reads and free its physical slots, in runs. */
+static void vswap_unuse_finish_batch(struct vswap_unuse_batch *b, int type,
+				     int *err)
+{
+	struct vswap_release r = {};
+	unsigned int i;
+
+	for (i = 0; i < b->nr; i++) {
+		if (b->folio[i] &&
+		    vswap_unuse_finish(b->folio[i], b->entry[i], type, &r) &&
+		    !*err)
+			*err = -EIO;
+	}
+	vswap_release_flush(&r);
+	b->nr = 0;
+}
+
+/*
  * The swap_ops ->unuse callback: swapoff(2) of physical type @type.  Walks
  * vswap's own table, never the page tables: each slot on @type is read
  * into the swap cache and becomes an in-memory slot, which reclaim may
- * later swap out again, to zswap or another device.  The reads of a
- * cluster are all issued before waiting for the first.  On error, swapoff
- * fails as stock swapoff does, and the slots moved so far stay in memory.
+ * later swap out again, to zswap or another device.  A cluster's reads are
+ * issued together, and while they are in flight the previous cluster's are
+ * waited for and its physical slots freed.  On error, swapoff fails as
+ * stock swapoff does, and the slots moved so far stay in memory.
  */
 int vswap_unuse(int type)
 {
-	struct vswap_cluster *c;
-	unsigned long idx = 0, word;
-	struct folio **folios;
-	swp_entry_t *batch;
-	unsigned int i, n;
+	struct vswap_unuse_batch *cur, *prev;
+	unsigned long idx = 0;
+	bool more = true;
 	int err = 0;
 
-	batch = kmalloc_array(VSWAP_CLUSTER, sizeof(*batch), GFP_KERNEL);
-	folios = kmalloc_array(VSWAP_CLUSTER, sizeof(*folios), GFP_KERNEL);
-	if (!batch || !folios) {
+	cur = kmalloc(sizeof(*cur), GFP_KERNEL);
+	prev = kmalloc(sizeof(*prev), GFP_KERNEL);
+	if (!cur || !prev) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -421,39 +562,17 @@ int vswap_unuse(int type)
 	/* The type takes no more allocations: wait for the last ones */
 	wait_var_event(&vswap.phys_writes, !atomic_read(&vswap.phys_writes));
 
-	while (!err) {
-		n = 0;
-		rcu_read_lock();
-		c = xa_find(&vswap.clusters, &idx, ULONG_MAX, XA_PRESENT);
-		for (i = 0; c && i < VSWAP_CLUSTER; i++) {
-			word = READ_ONCE(c->table[i]);
-			if (vswap_on_type(word, type))
-				batch[n++] = swp_entry(vswap.si->type,
-						       idx * VSWAP_CLUSTER + i);
-		}
-		rcu_read_unlock();
-		if (!c)
-			break;
-
-		for (i = 0; i < n; i++) {
-			folios[i] = err ? NULL : vswap_unuse_start(batch[i], type);
-			if (IS_ERR(folios[i])) {
-				err = PTR_ERR(folios[i]);
-				folios[i] = NULL;
-			}
-		}
-		for (i = 0; i < n; i++) {
-			if (folios[i] && vswap_unuse_finish(folios[i], batch[i],
-							    type) && !err)
-				err = -EIO;
-		}
+	prev->nr = 0;
+	while (more) {
+		more = !err && vswap_unuse_start_batch(cur, &idx, type, &err);
+		vswap_unuse_finish_batch(prev, type, &err);
+		swap(cur, prev);
 		if (!err && signal_pending(current))
 			err = -EINTR;
-		idx++;
 		cond_resched();
 	}
 out:
-	kfree(folios);
-	kfree(batch);
+	kfree(prev);
+	kfree(cur);
 	return err;
 }

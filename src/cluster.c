@@ -226,8 +226,9 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		unsigned int nr)
 {
 	struct vswap_cluster *c = NULL;
+	struct vswap_release r = {};
+	unsigned int i, ci, refs = 0;
 	unsigned long word;
-	unsigned int i, ci;
 
 	lockdep_assert_held(&si->lock);
 	for (i = 0; i < nr; i++, offset++) {
@@ -239,7 +240,7 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		word = vswap_set_word(&c->table[ci], VSWAP_NONE);
 		/* physical si->lock nests inside ours: a lockdep class apart */
 		if (vswap_tag(word) == VSWAP_PHYS)
-			vswap_phys_release(word);
+			vswap_release_add(&r, word);
 		c->memcg_id[ci] = 0;
 		if (c->used-- == cluster_capacity(c))
 			list_add_tail(&c->list, &vswap.nonfull);
@@ -250,9 +251,12 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 			call_rcu(&c->rcu, vswap_cluster_free_rcu);
 			c = NULL;
 		}
-		/* Last reference: unregister waits for this RCU section */
-		module_put(THIS_MODULE);
+		refs++;
 	}
+	vswap_release_flush(&r);
+	/* Last reference: unregister waits for this RCU section */
+	while (refs--)
+		module_put(THIS_MODULE);
 }
 
 /*

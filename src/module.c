@@ -116,9 +116,14 @@ static int __init vswap_init(void)
 	mutex_init(&vswap.map_lock);
 	INIT_LIST_HEAD(&vswap.nonfull);
 
-	vswap.cluster_cache = KMEM_CACHE(vswap_cluster, 0);
-	if (!vswap.cluster_cache)
+	vswap.stats = alloc_percpu(struct vswap_stats);
+	if (!vswap.stats)
 		return -ENOMEM;
+	vswap.cluster_cache = KMEM_CACHE(vswap_cluster, 0);
+	if (!vswap.cluster_cache) {
+		err = -ENOMEM;
+		goto free_stats;
+	}
 
 	err = vswap_map_init();
 	if (err)
@@ -148,6 +153,8 @@ free_map:
 	vswap_map_exit();
 free_cache:
 	kmem_cache_destroy(vswap.cluster_cache);
+free_stats:
+	free_percpu(vswap.stats);
 	return err;
 }
 
@@ -163,6 +170,7 @@ static void __exit vswap_exit(void)
 	xa_destroy(&vswap.clusters);
 	vswap_map_exit();
 	kmem_cache_destroy(vswap.cluster_cache);
+	free_percpu(vswap.stats);
 	pr_info("virtual swap device removed\n");
 }
 

@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/swap.h>
 #include <linux/swap_ops.h>
@@ -109,6 +110,11 @@ enum vswap_stat {
 	VSWAP_NR_STATS,
 };
 
+/* Per cpu, summed when read: slots on different CPUs count concurrently */
+struct vswap_stats {
+	long nr[VSWAP_NR_STATS];
+};
+
 struct vswap {
 	struct swap_info_struct *si;
 	unsigned long capacity;		/* slots, slot 0 included */
@@ -119,19 +125,31 @@ struct vswap {
 	struct list_head nonfull;	/* clusters with a free slot; si->lock */
 	struct kmem_cache *cluster_cache;
 	atomic_t phys_writes;		/* holding a physical slot not yet tagged */
-	atomic_long_t stats[VSWAP_NR_STATS];
+	struct vswap_stats __percpu *stats;
 };
 
 extern struct vswap vswap;
 
+/* A run of physical slots being released; see vswap_release_add(). */
+struct vswap_release {
+	swp_entry_t start;
+	unsigned int nr;
+	unsigned short id;
+};
+
 static inline void vswap_stat_add(enum vswap_stat item, long nr)
 {
-	atomic_long_add(nr, &vswap.stats[item]);
+	this_cpu_add(vswap.stats->nr[item], nr);
 }
 
 static inline long vswap_stat_read(enum vswap_stat item)
 {
-	return atomic_long_read(&vswap.stats[item]);
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(vswap.stats, cpu)->nr[item]);
+	return sum;
 }
 
 /* cluster.c */
@@ -148,7 +166,8 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc);
 void vswap_writeout(struct folio *folio, struct writeback_control *wbc);
 void vswap_read_folio(struct folio *folio);
 unsigned long vswap_set_word(unsigned long *slot, unsigned long word);
-void vswap_phys_release(unsigned long word);
+void vswap_release_add(struct vswap_release *r, unsigned long word);
+void vswap_release_flush(struct vswap_release *r);
 int vswap_unuse(int type);
 
 /* debugfs.c */

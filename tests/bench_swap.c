@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Swap benchmark: the same mixed workload through
- *   stock  - vswap not loaded, zswap enabled, physical swap on /dev/vda,
- *   vswap  - vswap loaded, zswap enabled, no physical swap,
- *   zram   - vswap not loaded, zswap disabled, swap on /dev/zram0 (lzo),
+ *   stock       - vswap not loaded, zswap enabled, physical swap on /dev/vda,
+ *   vswap       - vswap loaded, zswap enabled, no physical swap,
+ *   zram        - vswap not loaded, zswap disabled, swap on /dev/zram0 (lzo),
+ *   stock disk  - vswap not loaded, zswap disabled, swap on /dev/vda,
+ *   vswap disk  - vswap loaded, zswap disabled, /dev/vda its backend,
  * in one boot.  Workload: a region of zero, compressible and random pages
  * (default mix), per round: rewrite it (untimed), MADV_PAGEOUT all of it
  * (timed, including waiting for swap writeback), fault every page back in
  * (timed), verify every page (untimed).  Prints wall and system time per
- * configuration, the vswap/stock and zram/stock ratios, and vswap's
+ * configuration, the vswap/stock, zram/stock and (the round trip through a
+ * physical backend) vswap disk/stock disk ratios, and vswap's
  * metadata bytes per swapped page (metadata_bytes / slots_used while the
  * whole region is swapped out).
  *
@@ -28,10 +31,12 @@
 #define ZRAM_SYS		"/sys/block/zram0"
 #define SEED			0xbe7c4ULL
 
-enum { CFG_STOCK, CFG_VSWAP, CFG_ZRAM, NR_CFG };
+enum { CFG_STOCK, CFG_VSWAP, CFG_ZRAM, CFG_STOCK_DISK, CFG_VSWAP_DISK,
+       NR_CFG };
 
 static const char * const cfg_names[NR_CFG] = {
 	"stock (zswap + /dev/vda)", "vswap (zswap, no disk)", "zram (lzo)",
+	"stock disk (/dev/vda)", "vswap disk (/dev/vda)",
 };
 
 struct bench_result {
@@ -201,6 +206,45 @@ TEST_F_TIMEOUT(bench, zram, 1200)
 	run_workload(_metadata, CFG_ZRAM);
 }
 
+/* The round trip through a physical device, zswap off: no vswap, then vswap */
+TEST_F_TIMEOUT(bench, stock_disk, 1200)
+{
+	const char *dev = phys_dev();
+
+	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
+	ASSERT_EQ(0, zswap_set_enabled(false));
+	ASSERT_EQ(0, vd_phys_on(dev, -1));
+	self->phys_on = true;
+	run_workload(_metadata, CFG_STOCK_DISK);
+}
+
+TEST_F_TIMEOUT(bench, vswap_disk, 1200)
+{
+	const char *dev = phys_dev();
+
+	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
+	ASSERT_EQ(0, vd_ensure_loaded());
+	ASSERT_EQ(0, zswap_set_enabled(false));
+	ASSERT_EQ(0, vd_phys_on(dev, -1));
+	self->phys_on = true;
+	run_workload(_metadata, CFG_VSWAP_DISK);
+}
+
+/* vswap's time over stock's, wall and sys, for two configurations */
+static void print_ratio(const char *what, const struct bench_result *vs,
+			const struct bench_result *st)
+{
+	if (!vs->done || !st->done)
+		return;
+	ksft_print_msg("bench: ratio %s: wall %.2f, sys %.2f (pageout wall %.2f, swapin wall %.2f)\n",
+		       what, (vs->pageout_wall + vs->swapin_wall) /
+		       (st->pageout_wall + st->swapin_wall),
+		       (vs->pageout_sys + vs->swapin_sys) /
+		       (st->pageout_sys + st->swapin_sys + 1e-9),
+		       vs->pageout_wall / st->pageout_wall,
+		       vs->swapin_wall / st->swapin_wall);
+}
+
 /*
  * Not a test of anything: prints the comparison of the runs above (same
  * fixture, declared last, so the harness runs it after them).
@@ -224,15 +268,9 @@ TEST_F_TIMEOUT(bench, summary, 60)
 			       b->pageout_sys + b->swapin_sys,
 			       b->pages * VT_PAGE_SIZE >> 20, b->rounds);
 	}
-	if (st->done && vs->done) {
-		ksft_print_msg("bench: ratio vswap/stock: wall %.2f, sys %.2f (pageout wall %.2f, swapin wall %.2f)\n",
-			       (vs->pageout_wall + vs->swapin_wall) /
-			       (st->pageout_wall + st->swapin_wall),
-			       (vs->pageout_sys + vs->swapin_sys) /
-			       (st->pageout_sys + st->swapin_sys + 1e-9),
-			       vs->pageout_wall / st->pageout_wall,
-			       vs->swapin_wall / st->swapin_wall);
-	}
+	print_ratio("vswap/stock", vs, st);
+	print_ratio("vswap disk/stock disk", &results[CFG_VSWAP_DISK],
+		    &results[CFG_STOCK_DISK]);
 	if (st->done && zr->done) {
 		ksft_print_msg("bench: ratio zram/stock: wall %.2f, sys %.2f\n",
 			       (zr->pageout_wall + zr->swapin_wall) /

@@ -20,8 +20,8 @@
  *                               (default "0,2")
  *   $VSWAP_BENCH_ROUNDS         rounds per configuration, the best is
  *                               reported (default 1)
- * The bench-swapoff job (scripts/bench-swapoff.sh) runs 200 x 1 MiB with
- * 0, 2 and 6 MiB resident.  $VSWAP_PHYS_DEV overrides /dev/vda.
+ * The bench-swapoff job (scripts/bench-swapoff.sh) runs 200 x 2 MiB with
+ * 0, 2 and 4 MiB resident, 3 rounds.  $VSWAP_PHYS_DEV overrides /dev/vda.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"

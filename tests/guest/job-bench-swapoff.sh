@@ -5,18 +5,18 @@
 # swapped pages of many processes, stock (vswap not loaded) vs vswap loaded.
 # Sourced by /init (mark() comes from there).  Kernel command line:
 #   vswap.bench_procs=N        processes (default 200)
-#   vswap.bench_swap_kb=N      swapped KiB per process (default 1024)
+#   vswap.bench_swap_kb=N      swapped KiB per process (default 2048)
 #   vswap.bench_resident_mb=L  comma-separated resident MiB per process
-#                              (default 0,2,6)
-#   vswap.bench_rounds=N       rounds per configuration (default 1)
+#                              (default 0,2,4)
+#   vswap.bench_rounds=N       rounds per configuration (default 3)
 # Emits "VSWAP: BENCH <figures>" for every figure line and finally
 # "VSWAP: BENCH-DONE rc=..".  Fails only if the benchmark binary failed
 # (bad data, swapoff error, setup failure), never on timing.
 
 VSWAP_BENCH_PROCS=200
-VSWAP_BENCH_SWAP_KB=1024
-VSWAP_BENCH_RESIDENT_MB=0,2,6
-VSWAP_BENCH_ROUNDS=1
+VSWAP_BENCH_SWAP_KB=2048
+VSWAP_BENCH_RESIDENT_MB=0,2,4
+VSWAP_BENCH_ROUNDS=3
 # shellcheck disable=SC2013  # words, not lines
 for arg in $(cat /proc/cmdline); do
 	case $arg in

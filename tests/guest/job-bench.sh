@@ -1,7 +1,8 @@
 #!/bin/sh
 # shellcheck shell=sh disable=SC3045  # busybox ash
 # tests/guest/job-bench.sh - the swap benchmark (tests/bench_swap.c) in one
-# boot: stock (zswap + /dev/vda), vswap (zswap, no disk), zram.
+# boot: stock (zswap + /dev/vda), vswap (zswap, no disk), zram, and the
+# round trip through a disk alone: stock disk, vswap disk (zswap off).
 # Sourced by /init (mark() comes from there).  Kernel command line:
 #   vswap.bench_mb=N      region size in MiB (default 64)
 #   vswap.bench_rounds=N  pageout/read-back rounds (default 3)
