@@ -196,7 +196,9 @@ else
 fi
 
 # Kernel problems anywhere in the console log.
-PATTERNS='WARNING:|BUG:|Oops|Kernel panic|general protection fault|lockdep|possible circular locking|INFO: task .* blocked|rcu: INFO|RCU stall|rcu_sched detected stall|rcu_preempt detected stall|KASAN|UBSAN|kernel BUG at|list_add corruption|list_del corruption|Unable to handle'
+# lockdep's own reports, not stack frames of lockdep functions (e.g. in the
+# trace of an allocation failure warning).
+PATTERNS='WARNING:|BUG:|Oops|Kernel panic|general protection fault|DEBUG_LOCKS_WARN_ON|locking correctness validator|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|rcu: INFO|RCU stall|rcu_sched detected stall|rcu_preempt detected stall|KASAN|UBSAN|kernel BUG at|list_add corruption|list_del corruption|Unable to handle'
 # Known-benign lines that match a pattern (boot banners of debug options).
 BENIGN='RCU lockdep checking is enabled'
 tr -d '\r' <"$LOG" | grep -nE "$PATTERNS" | grep -vE '^[0-9]+:VSWAP: ' | grep -vE "$BENIGN" >"$TMP/problems" || true
