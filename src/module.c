@@ -145,6 +145,8 @@ static int __init vswap_init(void)
 	vswap_debugfs_init();
 	pr_info("virtual swap device of %lu pages (type %d)\n",
 		vswap.capacity, si->type);
+	/* The kernel refuses rmmod silently, EAGAIN: say why here */
+	pr_info("rmmod is refused while a virtual slot is in use: end or swap in the processes and files using swap first\n");
 	return 0;
 
 deregister:
