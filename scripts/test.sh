@@ -10,9 +10,10 @@
 #      VSWAP_VM_TIMEOUT (default 1200 s), VSWAP_TEST_TIMEOUT (per binary,
 #      default 600 s), VSWAP_ACCEL=auto|tcg|kvm, VSWAP_VERBOSE=1,
 #      VSWAP_CACHE (default ~/.cache/vswap).
-#      VSWAP_CI_DEBUG=1: after a full run of the vm flavor, run the whole
-#      suite again on the debug flavor (KASAN, lockdep, ...) at
-#      VSWAP_DEBUG_SCALE percent of the workload (default 25).
+#      VSWAP_CI_DEBUG (default 1): after a full run of the vm flavor, run
+#      the whole suite again on the debug flavor (KASAN, lockdep, fault
+#      injection, ...) at VSWAP_DEBUG_SCALE percent of the workload
+#      (default 25); 0 skips it.
 # The very last line is always "N passed, N failed[, N skipped]"; the exit
 # status is non-zero on any failure, kernel-log problem, timeout, or when no
 # test ran.
@@ -134,10 +135,10 @@ fi
 # on full runs of the vm flavor, run the whole suite again on the debug
 # kernel, with the workload shrunk (VSWAP_SCALE percent, tests/vswap_test.h)
 # because KASAN+lockdep under TCG is several times slower.  Its cases count
-# into the closing line.  Opt-in (VSWAP_CI_DEBUG=1) until its CI cost is
-# measured to fit the budget; VSWAP_DEBUG_SCALE,
+# into the closing line.  Measured: ~9 min cold kernel build, ~12 min in
+# the VM.  VSWAP_CI_DEBUG=0 skips it; VSWAP_DEBUG_SCALE,
 # VSWAP_DEBUG_VM_TIMEOUT, VSWAP_DEBUG_TEST_TIMEOUT tune it.
-if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_CI_DEBUG:-0}" = 1 ]; then
+if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_CI_DEBUG:-1}" = 1 ]; then
 	DOUT=$(mktemp)
 	log "debug flavor: whole suite on the debug kernel (VSWAP_SCALE=${VSWAP_DEBUG_SCALE:-25})..."
 	# shellcheck disable=SC2317  # invoked indirectly via phase

@@ -18,7 +18,8 @@
 # short timeout, fall back to TCG), VSWAP_VERBOSE=1 to stream the whole
 # console (default: guest output only; kernel lines are in the log file),
 # VSWAP_LOG_IGNORE=REGEX lines the kernel-log scanner should ignore,
-# VSWAP_SCALE=PERCENT test workload scale (guest: vswap.scale=, VSWAP_SCALE).
+# VSWAP_SCALE=PERCENT test workload scale (guest: vswap.scale=, VSWAP_SCALE),
+# VSWAP_QEMU_ARGS extra QEMU arguments (debugging: "-s" = gdb stub on :1234).
 #
 # Exit 0 only if the guest reported completion with rc=0, no test failed,
 # and the console log contains no kernel problem (WARNING, BUG, Oops, ...).
@@ -88,6 +89,9 @@ qemu_cmd() {
 	fi
 	# ttyS1: the guest's result markers, free of interleaved kernel messages.
 	QEMU+=(-serial "file:$results")
+	# Debugging aid, e.g. VSWAP_QEMU_ARGS="-s" for a gdb stub on :1234.
+	# shellcheck disable=SC2206  # word splitting intended
+	[ -n "${VSWAP_QEMU_ARGS:-}" ] && QEMU+=(${VSWAP_QEMU_ARGS})
 	if [ -n "$dir" ]; then
 		truncate -s 512M "$dir/vda.img"
 		truncate -s 256M "$dir/vdb.img"
