@@ -8,7 +8,10 @@
  * --verify.  Every stress-ng must exit 0 with "successful run completed"
  * and no "fail:" line (a --verify mismatch is reported as fail:), vswap
  * must really have swapped, and vswap must return to idle and unload
- * (teardown).  The kernel log is judged by scripts/vm.sh as for every test.
+ * (teardown).  Next to stress-ng, in the first cgroup, the project's own
+ * checksum workload rewrites, pages out and checks a region until the
+ * stress-ng instances are done.  The kernel log is judged by scripts/vm.sh
+ * as for every test.
  *
  * Skips when stress-ng is not in the image (scripts/initramfs.sh copies the
  * host's /usr/bin/stress-ng and its libraries when installed).  The run time
@@ -128,6 +131,45 @@ static void scan_output(const char *path, int *fails, bool *ok)
 	fclose(f);
 }
 
+/* The project's own checksum workload, run next to stress-ng */
+#define CHECK_PAGES		VT_SCALE(2048, 1024)	/* 8 MiB */
+#define CHECK_SEED		0x5eed5106ULL
+
+struct checker {
+	volatile int stop;
+	volatile long rounds;
+	volatile long bad;
+};
+
+/*
+ * In cgroup @cg: until told to stop, rewrite a region, page it out and
+ * check every page.  Not an OOM victim: stress-ng's stressors are.
+ */
+static void __noreturn checker_main(const char *cg, struct checker *c)
+{
+	size_t bad, first = 0;
+	struct vd_region r;
+	long i;
+
+	if (cg_enter(cg, 0) ||
+	    vt_write_file("/proc/self/oom_score_adj", "-1000") ||
+	    vd_region_map(&r, CHECK_PAGES, false))
+		_exit(2);
+	for (i = 0; !c->stop; i++) {
+		vd_region_fill(&r, 0, CHECK_PAGES, CHECK_SEED + i, NULL);
+		madvise(r.mem, CHECK_PAGES * VT_PAGE_SIZE, MADV_PAGEOUT);
+		bad = vd_region_verify(&r, 0, CHECK_PAGES, &first);
+		if (bad) {
+			c->bad += bad;
+			vt_log("checker round %ld: %zu bad pages, first %zu",
+			       i, bad, first);
+			_exit(1);
+		}
+		c->rounds++;
+	}
+	_exit(0);
+}
+
 /* waitpid() until @deadline (vd_now() seconds); -ETIMEDOUT after it */
 static int wait_deadline(pid_t pid, int *status, double deadline)
 {
@@ -187,7 +229,10 @@ TEST_F_TIMEOUT(stress_ng, vm_verify_cgroups, 1800)
 	pid_t pids[NR_CGS];
 	struct vd_stats s0, s1;
 	char name[64], out[NR_CGS][64], secs[32], val[32];
+	struct checker *chk;
+	int chk_status = 0;
 	long long swpout;
+	pid_t chk_pid;
 	double t0;
 	int i, ret;
 
@@ -208,6 +253,17 @@ TEST_F_TIMEOUT(stress_ng, vm_verify_cgroups, 1800)
 	}
 	TH_LOG("%d stress-ng instances, %s each, memory.max %lu MiB, zswap on, " PHYS_DEV " as backend",
 	       NR_CGS, secs, CG_MAX >> 20);
+
+	chk = mmap(NULL, sizeof(*chk), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, chk);
+	fflush(stdout);
+	fflush(stderr);
+	chk_pid = fork();
+	ASSERT_LE(0, chk_pid);
+	if (!chk_pid)
+		checker_main(self->cg[0], chk);
+	vd_env_add_pid(&self->env, chk_pid);
 
 	for (i = 0; i < NR_CGS; i++) {
 		const char *argv[32] = { "stress-ng", "--timeout", secs,
@@ -260,6 +316,15 @@ TEST_F_TIMEOUT(stress_ng, vm_verify_cgroups, 1800)
 		       self->cg[i], cg_read_ll(self->cg[i], "memory.swap.peak") >> 10,
 		       cg_read_key(self->cg[i], "memory.events", "oom_kill"));
 	}
+
+	chk->stop = 1;
+	ret = wait_deadline(chk_pid, &chk_status, vd_now() + 300);
+	ASSERT_EQ(0, ret) TH_LOG("the checksum workload did not stop");
+	TH_LOG("checksum workload next to stress-ng: %ld rounds of %d pages, %ld bad",
+	       chk->rounds, CHECK_PAGES, chk->bad);
+	EXPECT_TRUE(WIFEXITED(chk_status) && WEXITSTATUS(chk_status) == 0);
+	EXPECT_EQ(0, chk->bad);
+	EXPECT_LT(0, chk->rounds);
 
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	vd_stats_log("after stress-ng", &s1);
