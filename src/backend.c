@@ -382,6 +382,7 @@ static bool vswap_on_type(unsigned long word, int type)
 /* The slots of one cluster on the type being swapped off, and their reads */
 struct vswap_unuse_batch {
 	unsigned int nr;
+	unsigned int left;		/* slots not started yet, this one too */
 	struct bio *bio;		/* over adjacent slots, not submitted */
 	swp_entry_t entry[VSWAP_CLUSTER];
 	struct folio *folio[VSWAP_CLUSTER];
@@ -415,7 +416,8 @@ static void vswap_unuse_read(struct vswap_unuse_batch *b, struct folio *folio,
 	if (b->bio)
 		submit_bio(b->bio);
 	si = swp_swap_info(phys);
-	b->bio = bio_alloc(si->bdev, BIO_MAX_VECS, REQ_OP_READ, GFP_NOIO);
+	b->bio = bio_alloc(si->bdev, min(b->left, BIO_MAX_VECS), REQ_OP_READ,
+			   GFP_NOIO);
 	b->bio->bi_iter.bi_sector = sector;
 	b->bio->bi_end_io = vswap_end_read;
 	bio_add_folio_nofail(b->bio, folio, PAGE_SIZE, 0);
@@ -506,6 +508,7 @@ static bool vswap_unuse_start_batch(struct vswap_unuse_batch *b,
 	blk_start_plug(&plug);
 	b->bio = NULL;
 	for (i = 0; i < b->nr; i++) {
+		b->left = b->nr - i;
 		b->folio[i] = *err ? NULL :
 			vswap_unuse_start(b, b->entry[i], type);
 		if (IS_ERR(b->folio[i])) {
@@ -515,6 +518,7 @@ static bool vswap_unuse_start_batch(struct vswap_unuse_batch *b,
 	}
 	if (b->bio)
 		submit_bio(b->bio);
+	b->bio = NULL;
 	blk_finish_plug(&plug);
 	return true;
 }
@@ -560,7 +564,8 @@ int vswap_unuse(int type)
 	}
 
 	/* The type takes no more allocations: wait for the last ones */
-	wait_var_event(&vswap.phys_writes, !atomic_read(&vswap.phys_writes));
+	wait_var_event(&vswap.phys_writes,
+		       !atomic_read_acquire(&vswap.phys_writes));
 
 	prev->nr = 0;
 	while (more) {

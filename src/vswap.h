@@ -149,7 +149,8 @@ static inline long vswap_stat_read(enum vswap_stat item)
 
 	for_each_possible_cpu(cpu)
 		sum += READ_ONCE(per_cpu_ptr(vswap.stats, cpu)->nr[item]);
-	return sum;
+	/* a CPU's increment may be read before another's decrement */
+	return max(sum, 0L);
 }
 
 /* cluster.c */
