@@ -41,6 +41,8 @@ FIXTURE_VARIANT_ADD(fork, zswap_off) {
 FIXTURE_SETUP(fork)
 {
 	vd_env_setup(_metadata, &self->env, variant->zswap);
+	/* fresh folios in another CPU's LRU batch escape MADV_PAGEOUT */
+	ASSERT_EQ(0, vd_pin_cpu());
 }
 
 FIXTURE_TEARDOWN_PARENT(fork)

@@ -54,6 +54,8 @@ FIXTURE_VARIANT_ADD(integrity, zswap_off) {
 FIXTURE_SETUP(integrity)
 {
 	vd_env_setup(_metadata, &self->env, variant->zswap);
+	/* fresh folios in another CPU's LRU batch escape MADV_PAGEOUT */
+	ASSERT_EQ(0, vd_pin_cpu());
 }
 
 FIXTURE_TEARDOWN_PARENT(integrity)
@@ -268,6 +270,7 @@ FIXTURE(nodisk) {
 FIXTURE_SETUP(nodisk)
 {
 	vd_env_setup(_metadata, &self->env, 1);
+	ASSERT_EQ(0, vd_pin_cpu());
 }
 
 FIXTURE_TEARDOWN_PARENT(nodisk)
