@@ -100,13 +100,14 @@ static void vswap_replace(unsigned long *slot, unsigned long word)
 }
 
 /*
- * A physical slot for a virtual one, charged to the memcg that swapped it
- * out (recorded at swap-out, so a task that moved or exited since changes
- * nothing): memory.swap.max limits disk use only.
+ * A new physical slot for a virtual one, charged to the memcg that swapped
+ * it out (recorded at swap-out, so a task that moved or exited since
+ * changes nothing): memory.swap.max limits disk use only.  A slot that
+ * replaces the physical slot @old takes over its charge.
  */
-static unsigned long vswap_phys_get(struct folio *folio)
+static unsigned long vswap_phys_get(struct folio *folio, unsigned long old)
 {
-	unsigned short id = *vswap_cgroup_id(folio->swap);
+	unsigned short id;
 	swp_entry_t phys;
 
 	if (get_nr_swap_pages() <= 0)
@@ -119,6 +120,9 @@ static unsigned long vswap_phys_get(struct folio *folio)
 		swap_ops_phys_free(phys, 1);
 		return 0;
 	}
+	if (vswap_tag(old) == VSWAP_PHYS)
+		return vswap_phys_word(phys, vswap_word_memcg(old));
+	id = *vswap_cgroup_id(folio->swap);
 	if (id && mem_cgroup_charge_swap_id(id)) {
 		swap_ops_phys_free(phys, 1);
 		vswap_stat_add(VSWAP_CHARGE_FAIL, 1);
@@ -207,27 +211,53 @@ static void vswap_submit(struct folio *folio, swp_entry_t phys, blk_opf_t opf,
 }
 
 /*
- * Write a locked swap cache folio to a physical slot: the one it already
- * has, or a new one (by device priority).  Unlocks the folio on success.
+ * The core registers the virtual type with SWP_SYNCHRONOUS_IO: a fault on
+ * a zswap or zero slot fills a private folio and frees the slot at once,
+ * as on zram.  A slot on disk wants the swap cache and its readahead, as
+ * stock swap from a disk: from the first disk write on (until vswap is
+ * reloaded), every fault goes that way.  do_swap_page() reads the flag
+ * racily; either path is correct for any slot.
+ */
+static void vswap_swapin_readahead(void)
+{
+	spin_lock(&vswap.si->lock);
+	vswap.si->flags &= ~SWP_SYNCHRONOUS_IO;
+	spin_unlock(&vswap.si->lock);
+	pr_info("a physical backend is in use: swap-in reads ahead\n");
+}
+
+/*
+ * Write a locked swap cache folio to a physical slot.  Every write takes a
+ * new slot, by device priority, and frees the one the data had before (its
+ * memcg charge moves along): the folios reclaim writes one after the other
+ * then land on adjacent slots, and their bios merge into a few large
+ * requests, whatever their old slots were.  If no new slot is left, the
+ * old one is written again.  Unlocks the folio on success.
  */
 static int vswap_write_phys(struct folio *folio, unsigned long *slot,
 			    struct writeback_control *wbc)
 {
-	unsigned long word = READ_ONCE(*slot);
+	unsigned long old = READ_ONCE(*slot), word;
 	swp_entry_t phys;
 
 	/* vswap_unuse() waits for slots taken but not yet tagged */
 	atomic_inc(&vswap.phys_writes);
-	if (vswap_tag(word) != VSWAP_PHYS) {
-		word = vswap_phys_get(folio);
-		if (word)
-			vswap_replace(slot, word);
+	word = vswap_phys_get(folio, old);
+	if (word) {
+		vswap_set_word(slot, word);
+		if (vswap_tag(old) == VSWAP_PHYS)
+			swap_ops_phys_free(vswap_word_phys(old), 1);
+	} else if (vswap_tag(old) == VSWAP_PHYS) {
+		word = old;
 	}
 	if (atomic_dec_and_test(&vswap.phys_writes))
 		wake_up_var(&vswap.phys_writes);
 	if (!word)
 		return -ENOSPC;
 	phys = vswap_word_phys(word);
+	/* a stale read only takes si->lock once more */
+	if (unlikely(data_race(vswap.si->flags & SWP_SYNCHRONOUS_IO)))
+		vswap_swapin_readahead();
 
 	count_vm_event(PSWPOUT);
 	folio_start_writeback(folio);

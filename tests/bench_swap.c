@@ -45,6 +45,7 @@ struct bench_result {
 	int rounds;
 	double pageout_wall, pageout_sys, swapin_wall, swapin_sys;
 	unsigned long long peak_slots, peak_meta;
+	long long pswpin, pswpout;
 	size_t bad;
 };
 
@@ -82,7 +83,8 @@ static void wait_writeback(void)
 		usleep(1000);
 }
 
-static void run_workload(struct __test_metadata *_metadata, int cfg)
+static void run_workload(struct __test_metadata *_metadata, int cfg,
+			 const char *cg)
 {
 	struct bench_result *res = &results[cfg];
 	size_t n = env_long("VSWAP_BENCH_MB", 16) * 256, i, first = 0, sw;
@@ -91,12 +93,16 @@ static void run_workload(struct __test_metadata *_metadata, int cfg)
 	struct vd_region reg;
 	struct vd_stats s;
 	double t0, c0;
+	long long cached;
+	char size[32];
 
 	ASSERT_NE(NULL, results);
 	memset(res, 0, sizeof(*res));
 	res->pages = n;
 	res->rounds = rounds;
 	ASSERT_EQ(0, vd_region_map(&reg, n, false));
+	res->pswpin = -read_vmstat("pswpin");
+	res->pswpout = -read_vmstat("pswpout");
 	for (r = 0; r < rounds; r++) {
 		vd_region_fill(&reg, 0, n, SEED + r, NULL);
 
@@ -104,6 +110,16 @@ static void run_workload(struct __test_metadata *_metadata, int cfg)
 		c0 = vd_sys_time();
 		ASSERT_EQ(0, madvise(reg.mem, n * VT_PAGE_SIZE, MADV_PAGEOUT));
 		wait_writeback();
+		/*
+		 * Disk round trip (@cg set): drop the swap cache copies now
+		 * written, as reclaim would under pressure, so that swap-in
+		 * reads them back from the disk
+		 */
+		cached = cg ? cg_read_key(cg, "memory.stat", "swapcached") : 0;
+		if (cached > 0) {
+			snprintf(size, sizeof(size), "%lld", cached);
+			cg_write(cg, "memory.reclaim", size);
+		}
 		res->pageout_wall += vd_now() - t0;
 		res->pageout_sys += vd_sys_time() - c0;
 
@@ -126,13 +142,16 @@ static void run_workload(struct __test_metadata *_metadata, int cfg)
 		res->bad += vd_region_verify(&reg, 0, n, &first);
 	}
 	(void)sink;
+	res->pswpin += read_vmstat("pswpin");
+	res->pswpout += read_vmstat("pswpout");
 	vd_region_unmap(&reg);
 	res->done = true;
-	ksft_print_msg("bench: %-26s %zu pages x %d rounds: pageout %.3f s (sys %.3f), swapin %.3f s (sys %.3f), total %.3f s (sys %.3f)%s\n",
+	ksft_print_msg("bench: %-26s %zu pages x %d rounds: pageout %.3f s (sys %.3f), swapin %.3f s (sys %.3f), total %.3f s (sys %.3f), disk pages in %lld out %lld%s\n",
 		       cfg_names[cfg], n, rounds, res->pageout_wall,
 		       res->pageout_sys, res->swapin_wall, res->swapin_sys,
 		       res->pageout_wall + res->swapin_wall,
 		       res->pageout_sys + res->swapin_sys,
+		       res->pswpin, res->pswpout,
 		       res->bad ? "  DATA MISMATCH" : "");
 	EXPECT_EQ(0, res->bad) TH_LOG("%zu bad pages, first %zu", res->bad, first);
 }
@@ -153,6 +172,9 @@ FIXTURE_SETUP(bench)
 	ASSERT_EQ(0, vswap_ensure_unloaded());
 	self->env.zswap_saved = zswap_get_enabled();
 	ASSERT_LE(0, self->env.zswap_saved) TH_LOG("zswap is not available");
+	/* no limit: only for memory.reclaim of the workload's own pages */
+	vd_cg_setup(_metadata, &self->env, "vswap-bench", 1ULL << 40);
+	ASSERT_EQ(0, cg_enter(self->env.cg, 0));
 }
 
 FIXTURE_TEARDOWN_PARENT(bench)
@@ -176,7 +198,7 @@ TEST_F_TIMEOUT(bench, stock_zswap_disk, 1200)
 	ASSERT_EQ(0, swap_mkswap(dev));
 	ASSERT_EQ(0, swap_on(dev, 0));
 	self->phys_on = true;
-	run_workload(_metadata, CFG_STOCK);
+	run_workload(_metadata, CFG_STOCK, NULL);
 }
 
 TEST_F_TIMEOUT(bench, vswap_zswap, 1200)
@@ -184,7 +206,7 @@ TEST_F_TIMEOUT(bench, vswap_zswap, 1200)
 	ASSERT_EQ(0, vd_ensure_loaded());
 	ASSERT_EQ(0, vd_count_other_swaps());
 	ASSERT_EQ(0, zswap_set_enabled(true));
-	run_workload(_metadata, CFG_VSWAP);
+	run_workload(_metadata, CFG_VSWAP, NULL);
 }
 
 TEST_F_TIMEOUT(bench, zram, 1200)
@@ -203,7 +225,7 @@ TEST_F_TIMEOUT(bench, zram, 1200)
 	ASSERT_EQ(0, swap_mkswap(ZRAM_DEV));
 	ASSERT_EQ(0, swap_on(ZRAM_DEV, 0));
 	self->zram_on = true;
-	run_workload(_metadata, CFG_ZRAM);
+	run_workload(_metadata, CFG_ZRAM, NULL);
 }
 
 /* The round trip through a physical device, zswap off: no vswap, then vswap */
@@ -215,7 +237,7 @@ TEST_F_TIMEOUT(bench, stock_disk, 1200)
 	ASSERT_EQ(0, zswap_set_enabled(false));
 	ASSERT_EQ(0, vd_phys_on(dev, -1));
 	self->phys_on = true;
-	run_workload(_metadata, CFG_STOCK_DISK);
+	run_workload(_metadata, CFG_STOCK_DISK, self->env.cg);
 }
 
 TEST_F_TIMEOUT(bench, vswap_disk, 1200)
@@ -227,7 +249,7 @@ TEST_F_TIMEOUT(bench, vswap_disk, 1200)
 	ASSERT_EQ(0, zswap_set_enabled(false));
 	ASSERT_EQ(0, vd_phys_on(dev, -1));
 	self->phys_on = true;
-	run_workload(_metadata, CFG_VSWAP_DISK);
+	run_workload(_metadata, CFG_VSWAP_DISK, self->env.cg);
 }
 
 /* vswap's time over stock's, wall and sys, for two configurations */

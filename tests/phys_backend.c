@@ -200,20 +200,69 @@ TEST_F_TIMEOUT(phys, integrity, 600)
 }
 
 /*
+ * Data written again goes to a new physical slot and its old slot is freed
+ * at once: pages read back stay in the swap cache with their slots, are
+ * rewritten (some become zero, some stop being zero) and paged out again.
+ * The device then holds exactly the PHYS slots, and every page reads back
+ * the new data.
+ */
+TEST_F_TIMEOUT(phys, rewrite_takes_new_slots, 600)
+{
+	const uint64_t seed2 = SEED ^ 0x3e;
+	const size_t n = PAGES / 2;
+	struct vd_stats s1, s2, s3;
+	size_t k[3], k2[3], nz2;
+	struct vd_region r;
+
+	vd_region_out(_metadata, &r, n, SEED, NULL, k);
+	vd_region_check(_metadata, &r, SEED, NULL, "after the first read-back");
+	ASSERT_EQ(0, vd_stats_read(&s1));
+	vd_region_fill(&r, 0, n, seed2, NULL);
+	vd_count_kinds(0, n, seed2, NULL, k2);
+	nz2 = k2[PAGE_COMPRESSIBLE] + k2[PAGE_RANDOM];
+	ASSERT_EQ((long)n, vd_pageout_anon(&r, 0, n));
+	ASSERT_EQ(0, vd_stats_read(&s2));
+	vd_stats_log("after the second pageout", &s2);
+	EXPECT_EQ(nz2, s2.v[VD_PHYS]);
+	EXPECT_EQ(k2[PAGE_ZERO], s2.v[VD_ZERO]);
+	EXPECT_EQ(nz2, vd_delta(&s2, &s1, VD_SWPOUT_PHYS));
+	/* no old slot left behind */
+	EXPECT_EQ((long long)nz2 * 4, vd_swap_used_kb(self->dev));
+	vd_region_check(_metadata, &r, seed2, NULL, "after the second read-back");
+	vd_region_unmap(&r);
+	EXPECT_EQ(0, vd_wait_idle(&s3));
+	EXPECT_EQ(0, vd_wait_swap_used(self->dev, 0));
+}
+
+/* Read requests completed by @disk ("vda"), from /sys/block/@disk/stat. */
+static long long disk_reads(const char *disk)
+{
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/sys/block/%s/stat", disk);
+	if (vt_read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	return strtoll(buf, NULL, 10);
+}
+
+/*
  * Each PHYS slot is read from the device once when its page is faulted
- * back in.  A child in our cgroup pages its region out; the parent evicts
+ * back in, and the reads are batched: swap-in reads ahead (cluster
+ * readahead over virtual slots, whose physical slots were written
+ * together), so the device sees fewer, larger requests.  A child in our cgroup pages its region out; the parent evicts
  * the clean swap cache copies (memory.reclaim) so that every non-zero page
  * must come from the device; then the child reads every page back.
- * @shared: a grandchild shares the region (swap count 2), so the faults go
- * through the swap cache (swapin_readahead()); otherwise do_swap_page()
- * takes its SWP_SYNCHRONOUS_IO path, which reads into a private folio.
+ * @shared: a grandchild shares the region (swap count 2).  Either way the
+ * faults go through the swap cache and swapin_readahead(): vswap clears
+ * SWP_SYNCHRONOUS_IO at its first disk write.
  */
 static void readback_io(struct __test_metadata *_metadata,
 			FIXTURE_DATA(phys) *self, bool shared, uint64_t seed)
 {
 	const size_t n = PAGES / 2;
 	struct vd_stats s1, s2, s3;
-	long long cached = -1, extra, reads;
+	long long cached = -1, extra, reads, rq;
+	const char *disk = self->mounted ? "vdb" : "vda";
 	struct vd_child c;
 	size_t k[3], nonzero;
 	int i, rc;
@@ -277,14 +326,17 @@ static void readback_io(struct __test_metadata *_metadata,
 	/* memory.reclaim may also have paged out a few of the child's pages */
 	extra = vd_delta(&s2, &s1, VD_SWPOUT_PHYS);
 
+	rq = disk_reads(disk);
 	vd_parent_release(&c);
 	rc = vd_child_finish(&c, &self->env);
 	EXPECT_EQ(0, rc) TH_LOG("child failed (rc %d: 1 = data mismatch)", rc);
+	rq = disk_reads(disk) - rq;
 	ASSERT_EQ(0, vd_stats_read(&s3));
 	vd_stats_log("after read-back", &s3);
 	reads = vd_delta(&s3, &s2, VD_SWPIN_PHYS);
-	TH_LOG("%s: %zu PHYS slots of the region (+%lld other pages paged out), swpin_phys %lld",
-	       shared ? "shared" : "private", nonzero, extra, reads);
+	TH_LOG("%s: %zu PHYS slots of the region (+%lld other pages paged out), swpin_phys %lld in %lld read requests",
+	       shared ? "shared" : "private", nonzero, extra, reads, rq);
+	EXPECT_LE(2 * rq, reads) TH_LOG("swap-in did not read ahead");
 	EXPECT_LE((long long)nonzero, reads);
 	EXPECT_GE((long long)nonzero + extra, reads)
 		TH_LOG("slots were read from the device more than once");
