@@ -7,7 +7,7 @@
 # vswap's metadata bytes per swapped page.  Figures are informative only: the exit status is
 # non-zero only for bad data, a setup/VM failure or a kernel problem.
 #
-#   scripts/bench.sh              # 64 MiB x 3 rounds
+#   scripts/bench.sh              # 64 MiB x 5 rounds
 #   scripts/bench.sh 128 5        # 128 MiB x 5 rounds
 #
 # Env: VSWAP_FLAVOR, VSWAP_VM_TIMEOUT (default 1800 s), VSWAP_ACCEL,
@@ -23,7 +23,7 @@ case ${1:-} in -h | --help)
 	;;
 esac
 MB=${1:-64}
-ROUNDS=${2:-3}
+ROUNDS=${2:-5}
 case $MB$ROUNDS in *[!0-9]*) die "usage: scripts/bench.sh [MiB] [rounds]" ;; esac
 
 fail() {

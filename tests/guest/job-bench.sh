@@ -5,13 +5,13 @@
 # round trip through a disk alone: stock disk, vswap disk (zswap off).
 # Sourced by /init (mark() comes from there).  Kernel command line:
 #   vswap.bench_mb=N      region size in MiB (default 64)
-#   vswap.bench_rounds=N  pageout/read-back rounds (default 3)
+#   vswap.bench_rounds=N  pageout/read-back rounds (default 5)
 # Emits "VSWAP: BENCH <figures>" for every figure line and finally
 # "VSWAP: BENCH-DONE rc=..".  Fails only if the benchmark binary failed
 # (bad data or a configuration that could not be set up), never on timing.
 
 VSWAP_BENCH_MB=64
-VSWAP_BENCH_ROUNDS=3
+VSWAP_BENCH_ROUNDS=5
 # shellcheck disable=SC2013  # words, not lines
 for arg in $(cat /proc/cmdline); do
 	case $arg in
