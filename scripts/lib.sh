@@ -119,3 +119,45 @@ vswap_lock() {
 	fi
 	export VSWAP_LOCKED=1
 }
+
+# run_bench NAME BINARY TIMEOUT APPEND: the benchmark scripts' driver.
+# Builds everything (kernel, vswap.ko, test binaries, initramfs), boots
+# guest job NAME (tests/guest/job-NAME.sh, which runs tests/BINARY) once
+# with APPEND on the kernel command line, and prints its "VSWAP: BENCH"
+# figures.  Exits 1 on a build, VM or data failure; figures are never judged.
+run_bench() {
+	local name=$1 bin=$2 tmo=$3 append=$4 res log rc=0
+
+	phase deps "$VSWAP_SCRIPTS/deps.sh" || bench_fail "$name" deps
+	phase kernel "$VSWAP_SCRIPTS/kernel.sh" "$VSWAP_FLAVOR" || bench_fail "$name" kernel
+	phase module "$VSWAP_SCRIPTS/module.sh" "$VSWAP_FLAVOR" || bench_fail "$name" module
+	[ -f "$VSWAP_OUT/vswap.ko" ] || bench_fail "$name" "vswap.ko was not built"
+	phase tests bench_build_tests "$bin" || bench_fail "$name" "test binaries"
+	phase initramfs "$VSWAP_SCRIPTS/initramfs.sh" "$VSWAP_FLAVOR" || bench_fail "$name" initramfs
+
+	res=$(mktemp)
+	phase vm "$VSWAP_SCRIPTS/vm.sh" --job "$name" --timeout "$tmo" \
+		--append "$append" --result-file "$res" || rc=1
+	log=$(sed -n 's/^log=//p' "$res" | head -n 1)
+	phase_summary
+	log "$name figures ($(sed -n 's/^accel=//p' "$res" | head -n 1)):"
+	rm -f "$res"
+	if [ -n "$log" ] && [ -f "${log%.log}.markers" ]; then
+		sed -n 's/^VSWAP: BENCH \(.*\)/[vswap]   \1/p' "${log%.log}.markers"
+	fi
+	[ "$rc" = 0 ] || bench_fail "$name" "VM run, see the messages above"
+	log "$name OK (figures are informative, not pass/fail)"
+}
+
+bench_fail() {
+	phase_summary
+	log "$1 FAILED ($2)"
+	exit 1
+}
+
+# shellcheck disable=SC2317  # invoked indirectly via phase
+bench_build_tests() {
+	mkdir -p "$VSWAP_OUT/tests"
+	make -s -C "$VSWAP_ROOT/tests" -j"$NPROC" KSRC="$KSRC" KHDR="$KBUILD/usr/include" OUT="$VSWAP_OUT/tests" all || return 1
+	[ -x "$VSWAP_OUT/tests/$1" ]
+}

@@ -313,14 +313,7 @@ static void readback_io(struct __test_metadata *_metadata,
 	ASSERT_TRUE(vd_parent_wait(&c)) TH_LOG("child died");
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	ASSERT_EQ(nonzero, s1.v[VD_PHYS]);
-	/* a folio still under writeback or in a CPU's LRU batch: retry */
-	for (i = 0; i < 100; i++) {
-		cg_write(self->env.cg, "memory.reclaim", "256M");
-		cached = cg_read_key(self->env.cg, "memory.stat", "swapcached");
-		if (!cached)
-			break;
-		usleep(50 * 1000);
-	}
+	cached = vd_evict_swap_cache(self->env.cg);
 	ASSERT_EQ(0, cached) TH_LOG("swap cache not evicted");
 	ASSERT_EQ(0, vd_stats_read(&s2));
 	/* memory.reclaim may also have paged out a few of the child's pages */

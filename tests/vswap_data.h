@@ -467,6 +467,26 @@ static inline void vd_cg_setup(struct __test_metadata *_metadata,
 }
 
 /*
+ * Evict the clean swap cache copies of @cg's pages (memory.reclaim), so
+ * that their data must come from the backend.  A folio still under
+ * writeback or in a CPU's LRU batch takes a while (longer on the debug
+ * kernel): up to 100 x 50 ms.  Returns what is left cached, in bytes.
+ */
+static inline long long vd_evict_swap_cache(const char *cg)
+{
+	long long cached = -1;
+	int i;
+
+	for (i = 0; i < 100 && cached; i++) {
+		cg_write(cg, "memory.reclaim", "256M");
+		cached = cg_read_key(cg, "memory.stat", "swapcached");
+		if (cached)
+			usleep(50 * 1000);
+	}
+	return cached;
+}
+
+/*
  * A child process that runs in a cgroup and pauses at checkpoints so the
  * parent can look at the counters while the workload's memory is under
  * pressure.  The child calls vd_child_checkpoint(); the parent

@@ -35,6 +35,27 @@ mark() {
 	echo "VSWAP: $*" >/dev/ttyS1 2>/dev/null
 }
 
+# Benchmark jobs: run /tests/$1, mark each "# bench: " line it prints as
+# "BENCH <figures>", then "BENCH-DONE rc=..".  Fails only if the binary
+# failed (bad data, a setup that could not be done), never on timing.
+bench_run() {
+	if [ ! -x "/tests/$1" ]; then
+		echo "bench: /tests/$1 is not in the initramfs"
+		mark "BENCH-DONE rc=2"
+		return 2
+	fi
+	{
+		cd /tmp && "/tests/$1"
+		echo $? >/tmp/bench-rc
+	} 2>&1 | tee "/tmp/$1.out"
+	rc=$(cat /tmp/bench-rc)
+	grep -E '^# bench: ' "/tmp/$1.out" | sed 's/^# bench: //' | while read -r l; do
+		mark "BENCH $l"
+	done
+	mark "BENCH-DONE rc=$rc"
+	[ "$rc" -eq 0 ]
+}
+
 VSWAP_JOB="test"
 VSWAP_TESTS=
 VSWAP_TEST_TIMEOUT=600

@@ -3,7 +3,8 @@
 # tests/guest/job-bench-swapoff.sh - the swapoff benchmark
 # (tests/bench_swapoff.c) in one boot: swapoff of /dev/vda holding the
 # swapped pages of many processes, stock (vswap not loaded) vs vswap loaded.
-# Sourced by /init (mark() comes from there).  Kernel command line:
+# Sourced by /init (mark() and bench_run() come from there).
+# Kernel command line:
 #   vswap.bench_procs=N        processes (default 200)
 #   vswap.bench_swap_kb=N      swapped KiB per process (default 2048)
 #   vswap.bench_resident_mb=L  comma-separated resident MiB per process
@@ -28,20 +29,5 @@ for arg in $(cat /proc/cmdline); do
 done
 export VSWAP_BENCH_PROCS VSWAP_BENCH_SWAP_KB VSWAP_BENCH_RESIDENT_MB VSWAP_BENCH_ROUNDS
 
-if [ ! -x /tests/bench_swapoff ]; then
-	echo "bench: /tests/bench_swapoff is not in the initramfs"
-	mark "BENCH-DONE rc=2"
-	exit 2
-fi
 echo "bench-swapoff: ${VSWAP_BENCH_PROCS} procs x ${VSWAP_BENCH_SWAP_KB} KiB, resident ${VSWAP_BENCH_RESIDENT_MB} MiB, $(nproc) CPUs, kernel $(uname -r)"
-out=/tmp/bench-swapoff.out
-{
-	cd /tmp && /tests/bench_swapoff
-	echo $? >/tmp/bench-rc
-} 2>&1 | tee "$out"
-rc=$(cat /tmp/bench-rc)
-grep -E '^# bench: ' "$out" | sed 's/^# bench: //' | while read -r l; do
-	mark "BENCH $l"
-done
-mark "BENCH-DONE rc=$rc"
-[ "$rc" -eq 0 ]
+bench_run bench_swapoff

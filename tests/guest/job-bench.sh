@@ -3,7 +3,8 @@
 # tests/guest/job-bench.sh - the swap benchmark (tests/bench_swap.c) in one
 # boot: stock (zswap + /dev/vda), vswap (zswap, no disk), zram, and the
 # round trip through a disk alone: stock disk, vswap disk (zswap off).
-# Sourced by /init (mark() comes from there).  Kernel command line:
+# Sourced by /init (mark() and bench_run() come from there).
+# Kernel command line:
 #   vswap.bench_mb=N      region size in MiB (default 64)
 #   vswap.bench_rounds=N  pageout/read-back rounds (default 5)
 # Emits "VSWAP: BENCH <figures>" for every figure line and finally
@@ -21,20 +22,5 @@ for arg in $(cat /proc/cmdline); do
 done
 export VSWAP_BENCH_MB VSWAP_BENCH_ROUNDS
 
-if [ ! -x /tests/bench_swap ]; then
-	echo "bench: /tests/bench_swap is not in the initramfs"
-	mark "BENCH-DONE rc=2"
-	exit 2
-fi
 echo "bench: ${VSWAP_BENCH_MB} MiB x ${VSWAP_BENCH_ROUNDS} rounds, $(nproc) CPUs, kernel $(uname -r)"
-out=/tmp/bench.out
-{
-	cd /tmp && /tests/bench_swap
-	echo $? >/tmp/bench-rc
-} 2>&1 | tee "$out"
-rc=$(cat /tmp/bench-rc)
-grep -E '^# bench: ' "$out" | sed 's/^# bench: //' | while read -r l; do
-	mark "BENCH $l"
-done
-mark "BENCH-DONE rc=$rc"
-[ "$rc" -eq 0 ]
+bench_run bench_swap
