@@ -482,7 +482,9 @@ static struct folio *vswap_unuse_start(struct vswap_unuse_batch *b,
 
 /*
  * Wait for the read, and make the swap cache folio the slot's data; the
- * physical slot goes to @r.
+ * physical slot goes to @r.  A copy nobody references (swap readahead
+ * brought it in, its task exited) is dropped instead, slot and all, as
+ * try_to_unuse() does: it would hold the slot, and vswap, until reclaim.
  */
 static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
 			      int type, struct vswap_release *r)
@@ -495,7 +497,10 @@ static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
 	slot = vswap_slot(entry);
 	if (folio_test_swapcache(folio) && folio->swap.val == entry.val &&
 	    slot && vswap_on_type(READ_ONCE(*slot), type)) {
-		if (folio_test_uptodate(folio)) {
+		if (folio_free_swap(folio)) {
+			/* vswap_free() released the physical slot */
+			vswap_stat_add(VSWAP_UNUSE_MOVED, 1);
+		} else if (folio_test_uptodate(folio)) {
 			folio_mark_dirty(folio);
 			vswap_release_add(r, vswap_set_word(slot, VSWAP_FOLIO));
 			vswap_stat_add(VSWAP_UNUSE_MOVED, 1);

@@ -261,9 +261,6 @@ static int kst_teardown(enum kst_mode mode)
 				break;
 			if (i % 10 == 0)
 				kst_fault_in_tmpfs();
-			/* readahead copies nobody maps: reclaim drops them */
-			if (i % 10 == 5)
-				vt_write_file(CG_ROOT "/memory.reclaim", "64M");
 			usleep(100 * 1000);
 		}
 		if (vswap_loaded()) {

@@ -146,12 +146,6 @@ static inline int vd_wait_idle(struct vd_stats *s)
 			return ret;
 		if (vd_stats_idle(s))
 			return 0;
-		/*
-		 * Swap cache copies nobody maps (readahead) keep their slots
-		 * until reclaim drops them, as on stock swap
-		 */
-		if (i == VD_IDLE_POLLS / 4)
-			vt_write_file(CG_ROOT "/memory.reclaim", "64M");
 		if (i == VD_IDLE_POLLS / 2)
 			vt_write_file("/proc/sys/vm/drop_caches", "3");
 		usleep(50 * 1000);
