@@ -497,7 +497,9 @@ static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
 	slot = vswap_slot(entry);
 	if (folio_test_swapcache(folio) && folio->swap.val == entry.val &&
 	    slot && vswap_on_type(READ_ONCE(*slot), type)) {
-		if (folio_free_swap(folio)) {
+		/* swap_map, ours, says if nothing but the cache holds it */
+		if (READ_ONCE(vswap.si->swap_map[swp_offset(entry)]) ==
+		    SWAP_HAS_CACHE && folio_free_swap(folio)) {
 			/* vswap_free() released the physical slot */
 			vswap_stat_add(VSWAP_UNUSE_MOVED, 1);
 		} else if (folio_test_uptodate(folio)) {
