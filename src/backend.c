@@ -122,6 +122,7 @@ static unsigned long vswap_phys_get(struct folio *folio, unsigned long old)
 	}
 	if (vswap_tag(old) == VSWAP_PHYS)
 		return vswap_phys_word(phys, vswap_word_memcg(old));
+	/* the slot is in use: its cluster exists */
 	id = *vswap_cgroup_id(folio->swap);
 	if (id && mem_cgroup_charge_swap_id(id)) {
 		swap_ops_phys_free(phys, 1);

@@ -272,15 +272,17 @@ unsigned long *vswap_slot(swp_entry_t entry)
 	return c ? &c->table[offset % VSWAP_CLUSTER] : NULL;
 }
 
-/* The swap_ops ->cgroup_id callback: the slot is in use. */
+/*
+ * The swap_ops ->cgroup_id callback: where the slot's memcg id is kept, or
+ * NULL if its cluster is gone.  A lookup for swap-in charging may race with
+ * the slot's free; the core holds rcu_read_lock() then, which keeps a
+ * cluster just erased from being freed under it.
+ */
 unsigned short *vswap_cgroup_id(swp_entry_t entry)
 {
-	static unsigned short dummy;
 	unsigned long offset = swp_offset(entry);
 	struct vswap_cluster *c;
 
 	c = xa_load(&vswap.clusters, offset / VSWAP_CLUSTER);
-	if (WARN_ON_ONCE(!c))
-		return &dummy;
-	return &c->memcg_id[offset % VSWAP_CLUSTER];
+	return c ? &c->memcg_id[offset % VSWAP_CLUSTER] : NULL;
 }
