@@ -322,7 +322,8 @@ TEST_F_TIMEOUT(fi, swapoff, 900)
 	 * ahead): those may stay cached, the region's copies must not.
 	 */
 	cached = vd_evict_swap_cache(self->env.cg);
-	ASSERT_GE(16LL * 4096, cached) TH_LOG("%lld bytes still in the swap cache", cached);
+	ASSERT_GE(16LL * VT_PAGE_SIZE, cached)
+		TH_LOG("%lld bytes still in the swap cache", cached);
 	/*
 	 * A few tries (reading the data in between would fault it all
 	 * back): each may fail with ENOMEM at any point, leaving the slots

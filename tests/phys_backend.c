@@ -249,9 +249,10 @@ static long long disk_reads(const char *disk)
  * Each PHYS slot is read from the device once when its page is faulted
  * back in, and the reads are batched: swap-in reads ahead (cluster
  * readahead over virtual slots, whose physical slots were written
- * together), so the device sees fewer, larger requests.  A child in our cgroup pages its region out; the parent evicts
- * the clean swap cache copies (memory.reclaim) so that every non-zero page
- * must come from the device; then the child reads every page back.
+ * together), so the device sees fewer, larger requests.  A child in our
+ * cgroup pages its region out; the parent evicts the clean swap cache
+ * copies (memory.reclaim) so that every non-zero page must come from the
+ * device; then the child reads every page back.
  * @shared: a grandchild shares the region (swap count 2).  Either way the
  * faults go through the swap cache and swapin_readahead(): vswap clears
  * SWP_SYNCHRONOUS_IO at its first disk write.
