@@ -8,8 +8,11 @@
  * counters are per-cpu because different slots change concurrently.
  *
  * A physical slot is held with SWAP_HAS_CACHE from swap_ops_phys_alloc()
- * to swap_ops_phys_free(); vswap does the I/O to it with its own bios, and
- * no page table ever holds its entry.
+ * to swap_ops_phys_free(), and no page table ever holds its entry.  The
+ * I/O to it goes through swap_ops_phys_read()/swap_ops_phys_write(): the
+ * core's bios, accounted to the page's cgroup, completed in the core.  A
+ * completion of ours would run module code after the folio is unlocked,
+ * when the slot and with it vswap's last module reference may be gone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -100,6 +103,49 @@ static void vswap_replace(unsigned long *slot, unsigned long word)
 }
 
 /*
+ * The memcg whose memory.swap.* a slot's disk use is charged to: the one
+ * that swapped it out.  0 on cgroup v1, whose memsw counter charged the
+ * virtual slot itself, as stock charges every swap slot.
+ */
+static unsigned short vswap_swap_memcg(swp_entry_t entry)
+{
+	unsigned short *id;
+
+#ifdef CONFIG_MEMCG
+	if (mem_cgroup_disabled() || !cgroup_subsys_on_dfl(memory_cgrp_subsys))
+		return 0;
+#endif
+	id = vswap_cgroup_id(entry);
+	return id ? READ_ONCE(*id) : 0;
+}
+
+/*
+ * The swap_ops ->can_writeout callback: could vswap_writeout() write the
+ * slot to disk now?  zswap asks before it decompresses the slot, so that
+ * it never leaves a page it cannot write uncompressed in memory.  The slot
+ * may be freed meanwhile (its cluster too): RCU keeps the cluster.
+ */
+bool vswap_can_writeout(swp_entry_t entry)
+{
+	unsigned short id;
+
+	if (get_nr_swap_pages() <= 0)
+		return false;
+	rcu_read_lock();
+	id = vswap_swap_memcg(entry);
+	rcu_read_unlock();
+	if (!id)
+		return true;
+	/* Room under memory.swap.max: as vswap_phys_get() will charge */
+	if (mem_cgroup_charge_swap_id(id)) {
+		vswap_stat_add(VSWAP_CHARGE_FAIL, 1);
+		return false;
+	}
+	mem_cgroup_uncharge_swap_id(id, 1);
+	return true;
+}
+
+/*
  * A new physical slot for a virtual one, charged to the memcg that swapped
  * it out (recorded at swap-out, so a task that moved or exited since
  * changes nothing): memory.swap.max limits disk use only.  A slot that
@@ -123,7 +169,7 @@ static unsigned long vswap_phys_get(struct folio *folio, unsigned long old)
 	if (vswap_tag(old) == VSWAP_PHYS)
 		return vswap_phys_word(phys, vswap_word_memcg(old));
 	/* the slot is in use: its cluster exists */
-	id = *vswap_cgroup_id(folio->swap);
+	id = vswap_swap_memcg(folio->swap);
 	if (id && mem_cgroup_charge_swap_id(id)) {
 		swap_ops_phys_free(phys, 1);
 		vswap_stat_add(VSWAP_CHARGE_FAIL, 1);
@@ -159,58 +205,6 @@ static void vswap_count_zero(struct folio *folio, enum vm_event_item item,
 	count_memcg_folio_events(folio, item, nr);
 }
 
-static void vswap_end_write(struct bio *bio)
-{
-	struct folio *folio = bio_first_folio_all(bio);
-
-	if (bio->bi_status) {
-		/* The folio stays dirty in the swap cache: nothing is lost */
-		folio_mark_dirty(folio);
-		folio_clear_reclaim(folio);
-		vswap_stat_add(VSWAP_IO_ERROR, 1);
-		pr_alert_ratelimited("write error on swap device: %d\n",
-				     blk_status_to_errno(bio->bi_status));
-	}
-	folio_end_writeback(folio);
-	bio_put(bio);
-}
-
-static void vswap_end_read(struct bio *bio)
-{
-	struct folio_iter fi;
-
-	bio_for_each_folio_all(fi, bio) {
-		if (bio->bi_status) {
-			/* Not uptodate: the fault gets SIGBUS, as on stock */
-			vswap_stat_add(VSWAP_IO_ERROR, 1);
-			pr_alert_ratelimited("read error on swap device: %d\n",
-					     blk_status_to_errno(bio->bi_status));
-		} else {
-			folio_mark_uptodate(fi.folio);
-		}
-		folio_unlock(fi.folio);
-	}
-	bio_put(bio);
-}
-
-/* Submit an I/O to a physical slot; @end_io NULL: wait for it here. */
-static void vswap_submit(struct folio *folio, swp_entry_t phys, blk_opf_t opf,
-			 bio_end_io_t *end_io)
-{
-	struct bio *bio;
-
-	bio = bio_alloc(swp_swap_info(phys)->bdev, 1, opf, GFP_NOIO);
-	bio->bi_iter.bi_sector = swap_ops_phys_sector(phys);
-	bio_add_folio_nofail(bio, folio, folio_size(folio), 0);
-	if (end_io) {
-		bio->bi_end_io = end_io;
-		submit_bio(bio);
-	} else {
-		submit_bio_wait(bio);
-		vswap_end_read(bio);
-	}
-}
-
 /*
  * The core registers the virtual type with SWP_SYNCHRONOUS_IO: a fault on
  * a zswap or zero slot fills a private folio and frees the slot at once,
@@ -240,31 +234,44 @@ static int vswap_write_phys(struct folio *folio, unsigned long *slot,
 {
 	unsigned long old = READ_ONCE(*slot), word;
 	swp_entry_t phys;
+	atomic_t *writes;
 
-	/* vswap_unuse() waits for slots taken but not yet tagged */
-	atomic_inc(&vswap.phys_writes);
 	word = vswap_phys_get(folio, old);
 	if (word) {
-		vswap_set_word(slot, word);
-		if (vswap_tag(old) == VSWAP_PHYS)
-			swap_ops_phys_free(vswap_word_phys(old), 1);
-	} else if (vswap_tag(old) == VSWAP_PHYS) {
-		word = old;
+		phys = vswap_word_phys(word);
+		writes = &vswap.phys_writes[swp_type(phys)];
+		/*
+		 * swapoff of the new slot's device clears SWP_WRITEOK, then
+		 * vswap_unuse() waits for the writers it counts: either it
+		 * waits for us until the slot is in the table, or we see
+		 * the flag and let the slot go.
+		 */
+		atomic_inc(writes);
+		smp_mb__after_atomic();	/* pairs with smp_mb() in vswap_unuse() */
+		if (!(READ_ONCE(swp_swap_info(phys)->flags) & SWP_WRITEOK)) {
+			/* a slot replacing @old has @old's charge */
+			if (vswap_tag(old) == VSWAP_PHYS)
+				swap_ops_phys_free(phys, 1);
+			else
+				vswap_phys_release(word);
+			word = 0;
+		} else {
+			vswap_set_word(slot, word);
+			if (vswap_tag(old) == VSWAP_PHYS)
+				swap_ops_phys_free(vswap_word_phys(old), 1);
+		}
+		if (atomic_dec_and_test(writes))
+			wake_up_var(writes);
 	}
-	if (atomic_dec_and_test(&vswap.phys_writes))
-		wake_up_var(&vswap.phys_writes);
+	if (!word && vswap_tag(old) == VSWAP_PHYS)
+		word = old;
 	if (!word)
 		return -ENOSPC;
-	phys = vswap_word_phys(word);
 	/* a stale read only takes si->lock once more */
 	if (unlikely(data_race(vswap.si->flags & SWP_SYNCHRONOUS_IO)))
 		vswap_swapin_readahead();
 
-	count_vm_event(PSWPOUT);
-	folio_start_writeback(folio);
-	folio_unlock(folio);
-	vswap_submit(folio, phys, REQ_OP_WRITE | REQ_SWAP |
-		     wbc_to_write_flags(wbc), vswap_end_write);
+	swap_ops_phys_write(folio, vswap_word_phys(word), wbc);
 	return 0;
 }
 
@@ -381,12 +388,15 @@ void vswap_read_folio(struct folio *folio)
 		 * The slot stays on disk: a clean folio can be dropped again.
 		 * A folio outside the swap cache is the SWP_SYNCHRONOUS_IO
 		 * fault path, which would drop a still-locked folio and fault
-		 * again: read it synchronously.
+		 * again: read it synchronously.  An error leaves the folio
+		 * !uptodate (SIGBUS), and the core logs it.
 		 */
+		bool sync = !folio_test_swapcache(folio);
+
 		vswap_stat_add(VSWAP_SWPIN_PHYS, 1);
-		count_vm_event(PSWPIN);
-		vswap_submit(folio, vswap_word_phys(word), REQ_OP_READ,
-			     folio_test_swapcache(folio) ? vswap_end_read : NULL);
+		swap_ops_phys_read(folio, vswap_word_phys(word), sync);
+		if (sync && !folio_test_uptodate(folio))
+			vswap_stat_add(VSWAP_IO_ERROR, 1);
 		return;
 	}
 
@@ -413,54 +423,17 @@ static bool vswap_on_type(unsigned long word, int type)
 /* The slots of one cluster on the type being swapped off, and their reads */
 struct vswap_unuse_batch {
 	unsigned int nr;
-	unsigned int left;		/* slots not started yet, this one too */
-	struct bio *bio;		/* over adjacent slots, not submitted */
 	swp_entry_t entry[VSWAP_CLUSTER];
 	struct folio *folio[VSWAP_CLUSTER];
 };
 
 /*
- * Read a new swap cache folio (locked, !uptodate) for swapoff: in the
- * batch's bio if its slot is on @type and follows the bio's last one.
- */
-static void vswap_unuse_read(struct vswap_unuse_batch *b, struct folio *folio,
-			     int type)
-{
-	unsigned long *slot = vswap_slot(folio->swap);
-	unsigned long word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
-	struct swap_info_struct *si;
-	swp_entry_t phys;
-	sector_t sector;
-
-	/* Not on @type any more: the slot was freed and taken again */
-	if (!vswap_on_type(word, type)) {
-		vswap_read_folio(folio);
-		return;
-	}
-	phys = vswap_word_phys(word);
-	sector = swap_ops_phys_sector(phys);
-	vswap_stat_add(VSWAP_SWPIN_PHYS, 1);
-	count_vm_event(PSWPIN);
-	if (b->bio && bio_end_sector(b->bio) == sector &&
-	    bio_add_folio(b->bio, folio, PAGE_SIZE, 0))
-		return;
-	if (b->bio)
-		submit_bio(b->bio);
-	si = swp_swap_info(phys);
-	b->bio = bio_alloc(si->bdev, min(b->left, BIO_MAX_VECS), REQ_OP_READ,
-			   GFP_NOIO);
-	b->bio->bi_iter.bi_sector = sector;
-	b->bio->bi_end_io = vswap_end_read;
-	bio_add_folio_nofail(b->bio, folio, PAGE_SIZE, 0);
-}
-
-/*
- * Get a slot backed by physical type @type into the swap cache, reading
- * it if it is not there yet.  Returns the folio (referenced), NULL if the
+ * Get a slot backed by physical type @type into the swap cache, starting
+ * its read if it is not there yet (the caller's plug merges the reads of
+ * adjacent physical slots).  Returns the folio (referenced), NULL if the
  * slot is gone, or an error.
  */
-static struct folio *vswap_unuse_start(struct vswap_unuse_batch *b,
-				       swp_entry_t entry, int type)
+static struct folio *vswap_unuse_start(swp_entry_t entry, int type)
 {
 	struct folio *folio;
 	unsigned long *slot;
@@ -470,7 +443,7 @@ static struct folio *vswap_unuse_start(struct vswap_unuse_batch *b,
 	folio = swap_ops_cache_folio(entry, &allocated);
 	if (folio) {
 		if (allocated)
-			vswap_unuse_read(b, folio, type);
+			vswap_read_folio(folio);
 		return folio;
 	}
 	/* freed meanwhile (cluster too, maybe), or no memory */
@@ -518,8 +491,8 @@ static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
 
 /*
  * Gather the slots on @type of the first cluster from *@idx on and start
- * reading them, one bio per run of adjacent physical slots.  Returns
- * false when no cluster is left.
+ * reading them, under a plug that merges adjacent slots into one request.
+ * Returns false when no cluster is left.
  */
 static bool vswap_unuse_start_batch(struct vswap_unuse_batch *b,
 				    unsigned long *idx, int type, int *err)
@@ -544,19 +517,13 @@ static bool vswap_unuse_start_batch(struct vswap_unuse_batch *b,
 	(*idx)++;
 
 	blk_start_plug(&plug);
-	b->bio = NULL;
 	for (i = 0; i < b->nr; i++) {
-		b->left = b->nr - i;
-		b->folio[i] = *err ? NULL :
-			vswap_unuse_start(b, b->entry[i], type);
+		b->folio[i] = *err ? NULL : vswap_unuse_start(b->entry[i], type);
 		if (IS_ERR(b->folio[i])) {
 			*err = PTR_ERR(b->folio[i]);
 			b->folio[i] = NULL;
 		}
 	}
-	if (b->bio)
-		submit_bio(b->bio);
-	b->bio = NULL;
 	blk_finish_plug(&plug);
 	return true;
 }
@@ -601,9 +568,18 @@ int vswap_unuse(int type)
 		goto out;
 	}
 
-	/* The type takes no more allocations: wait for the last ones */
-	wait_var_event(&vswap.phys_writes,
-		       !atomic_read_acquire(&vswap.phys_writes));
+	/*
+	 * The type takes no more allocations (SWP_WRITEOK is clear): wait
+	 * for writers holding one of its slots not yet in the table, see
+	 * vswap_write_phys().  A fatal signal ends the wait.
+	 */
+	smp_mb();	/* pairs with smp_mb__after_atomic() in vswap_write_phys() */
+	err = wait_var_event_killable(&vswap.phys_writes[type],
+				      !atomic_read_acquire(&vswap.phys_writes[type]));
+	if (err) {
+		err = -EINTR;
+		goto out;
+	}
 
 	prev->nr = 0;
 	while (more) {

@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
@@ -25,17 +26,34 @@
 #define SLOTS_PER_MAP_PAGE	PAGE_SIZE	/* swap_map has a byte a slot */
 
 /*
+ * Metadata allocations on the swap-out path.  They are charged to the memcg
+ * of the page being swapped out (the caller's set_active_memcg()), so that
+ * a cgroup cannot pin unaccounted kernel memory by swapping.  Reclaim runs
+ * with PF_MEMALLOC, and its emergency reserves are first of all for the
+ * core's own swap-out (add_to_swap() uses __GFP_NOMEMALLOC): so the first
+ * try does not touch them, then a per-CPU spare cluster (refilled outside
+ * reclaim by vswap_refill()) is taken.  Only when both fail does
+ * vswap_alloc() try once more with the reserves, as zswap's own
+ * allocations on this path do: a cluster of 5 KiB lets reclaim free 512
+ * pages, and without it the machine would run out of memory earlier than
+ * it does without vswap (test_no_kmem_bypass raises min_free_kbytes to
+ * half of memory: there, nothing else can be allocated).
+ */
+#define VSWAP_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOMEMALLOC | __GFP_NOWARN)
+
+/*
  * Reclaim swaps out through vswap_alloc() and may need a new swap_map page
  * here: what is allocated under map_lock (the page, xarray nodes, kernel
- * page tables) must not recurse into reclaim, or reclaim would wait for
- * map_lock held by a task that waits for reclaim.
+ * page tables) must not swap out, or reclaim would wait for map_lock held
+ * by a task that waits for reclaim.  memalloc_noio_save() keeps reclaim
+ * from swapping (it needs __GFP_IO) without granting the reserves.
  *
  * A page is published in map_pages only once it is mapped: the lockless
  * check below lets the caller read its swap_map bytes at once.
  */
-static int vswap_map_page(unsigned long pgidx)
+static int vswap_map_page(unsigned long pgidx, gfp_t gfp)
 {
-	unsigned int noreclaim;
+	unsigned int noio;
 	unsigned long addr;
 	struct page *page;
 	int err = 0;
@@ -44,15 +62,15 @@ static int vswap_map_page(unsigned long pgidx)
 		return 0;
 
 	mutex_lock(&vswap.map_lock);
-	noreclaim = memalloc_noreclaim_save();
+	noio = memalloc_noio_save();
 	if (xa_load(&vswap.map_pages, pgidx))
 		goto out;
 	err = -ENOMEM;
-	page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	page = alloc_page(gfp | __GFP_ZERO);
 	if (!page)
 		goto out;
 	/* Reserved entries read as NULL; storing over one cannot fail */
-	err = xa_reserve(&vswap.map_pages, pgidx, GFP_KERNEL | __GFP_NOWARN);
+	err = xa_reserve(&vswap.map_pages, pgidx, gfp);
 	if (err) {
 		__free_page(page);
 		goto out;
@@ -67,7 +85,7 @@ static int vswap_map_page(unsigned long pgidx)
 	xa_store(&vswap.map_pages, pgidx, page, GFP_KERNEL);
 	vswap_stat_add(VSWAP_MAP_PAGES, 1);
 out:
-	memalloc_noreclaim_restore(noreclaim);
+	memalloc_noio_restore(noio);
 	mutex_unlock(&vswap.map_lock);
 	return err;
 }
@@ -82,7 +100,7 @@ int vswap_map_init(void)
 		return -ENOMEM;
 
 	/* Slot 0 is never handed out, as on a device with a header */
-	err = vswap_map_page(0);
+	err = vswap_map_page(0, GFP_KERNEL_ACCOUNT);
 	if (err) {
 		free_vm_area(vswap.map_area);
 		return err;
@@ -105,29 +123,79 @@ void vswap_map_exit(void)
 	xa_destroy(&vswap.map_pages);
 }
 
-static struct vswap_cluster *vswap_cluster_new(void)
+/* Top up every CPU's spare cluster; see VSWAP_GFP */
+static void vswap_refill(struct work_struct *work)
+{
+	struct vswap_cluster *c;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (READ_ONCE(*per_cpu_ptr(vswap.spare, cpu)))
+			continue;
+		c = kmem_cache_zalloc(vswap.cluster_cache, GFP_KERNEL);
+		if (c && cmpxchg(per_cpu_ptr(vswap.spare, cpu), NULL, c))
+			kmem_cache_free(vswap.cluster_cache, c);
+	}
+}
+
+int vswap_spare_init(void)
+{
+	vswap.spare = alloc_percpu(struct vswap_cluster *);
+	if (!vswap.spare)
+		return -ENOMEM;
+	INIT_WORK(&vswap.refill_work, vswap_refill);
+	vswap_refill(&vswap.refill_work);
+	return 0;
+}
+
+void vswap_spare_exit(void)
+{
+	int cpu;
+
+	cancel_work_sync(&vswap.refill_work);
+	for_each_possible_cpu(cpu)
+		kmem_cache_free(vswap.cluster_cache,
+				*per_cpu_ptr(vswap.spare, cpu));
+	free_percpu(vswap.spare);
+}
+
+/* A new cluster, charged to the active memcg, or this CPU's spare */
+static struct vswap_cluster *vswap_cluster_zalloc(gfp_t gfp)
+{
+	struct vswap_cluster *c;
+
+	c = kmem_cache_zalloc(vswap.cluster_cache, gfp);
+	if (c)
+		return c;
+	/* xchg(), not this_cpu_xchg(): vswap_refill() fills it remotely */
+	c = xchg(raw_cpu_ptr(vswap.spare), NULL);
+	if (c)
+		queue_work(system_unbound_wq, &vswap.refill_work);
+	return c;
+}
+
+static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 {
 	struct vswap_cluster *c;
 	u32 index;
 	int err;
 
-	c = kmem_cache_zalloc(vswap.cluster_cache, GFP_KERNEL | __GFP_NOWARN);
+	c = vswap_cluster_zalloc(gfp);
 	if (!c)
 		return NULL;
 	INIT_LIST_HEAD(&c->list);
 
 	/* The lowest free index keeps the mapped part of swap_map small */
 	err = xa_alloc(&vswap.clusters, &index, NULL,
-		       XA_LIMIT(0, vswap.capacity / VSWAP_CLUSTER - 1),
-		       GFP_KERNEL | __GFP_NOWARN);
+		       XA_LIMIT(0, vswap.capacity / VSWAP_CLUSTER - 1), gfp);
 	if (err)
 		goto free;
 	c->index = index;
 	if (vswap_map_page((unsigned long)index * VSWAP_CLUSTER /
-			   SLOTS_PER_MAP_PAGE))
+			   SLOTS_PER_MAP_PAGE, gfp))
 		goto erase;
-	/* Publish only now, for vswap_slot() */
-	xa_store(&vswap.clusters, index, c, GFP_KERNEL);
+	/* Publish only now, for vswap_slot(); the entry is allocated */
+	xa_store(&vswap.clusters, index, c, gfp);
 	vswap_stat_add(VSWAP_CLUSTERS, 1);
 	return c;
 erase:
@@ -179,6 +247,7 @@ swp_entry_t vswap_alloc(struct folio *folio)
 {
 	struct swap_info_struct *si = vswap.si;
 	struct vswap_cluster *c, *new = NULL;
+	struct mem_cgroup *memcg;
 	unsigned long offset;
 	swp_entry_t entry = {};
 
@@ -199,7 +268,12 @@ swp_entry_t vswap_alloc(struct folio *folio)
 			break;
 		spin_unlock(&si->lock);
 
-		new = vswap_cluster_new();
+		/* metadata is charged to the page's memcg, see VSWAP_GFP */
+		memcg = set_active_memcg(folio_memcg(folio));
+		new = vswap_cluster_new(VSWAP_GFP);
+		if (!new)
+			new = vswap_cluster_new(VSWAP_GFP & ~__GFP_NOMEMALLOC);
+		set_active_memcg(memcg);
 		if (!new) {
 			vswap_stat_add(VSWAP_ALLOC_FAIL, 1);
 			return entry;
@@ -210,8 +284,9 @@ swp_entry_t vswap_alloc(struct folio *folio)
 	if (offset) {
 		WRITE_ONCE(si->inuse_pages, si->inuse_pages + 1);
 		vswap_set_word(&c->table[offset % VSWAP_CLUSTER], VSWAP_FOLIO);
-		/* The core holds a reference on us during ->alloc */
-		__module_get(THIS_MODULE);
+		/* One reference while any slot is in use; the core holds one */
+		if (!vswap.nr_used++)
+			__module_get(THIS_MODULE);
 		entry = swp_entry(si->type, offset);
 	}
 	spin_unlock(&si->lock);
@@ -227,7 +302,7 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 {
 	struct vswap_cluster *c = NULL;
 	struct vswap_release r = {};
-	unsigned int i, ci, refs = 0;
+	unsigned int i, ci;
 	unsigned long word;
 
 	lockdep_assert_held(&si->lock);
@@ -251,11 +326,14 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 			call_rcu(&c->rcu, vswap_cluster_free_rcu);
 			c = NULL;
 		}
-		refs++;
 	}
 	vswap_release_flush(&r);
-	/* Last reference: unregister waits for this RCU section */
-	while (refs--)
+	/*
+	 * The last slot drops vswap's reference: the core calls us in an
+	 * SRCU section that swap_ops_unregister() waits for.
+	 */
+	vswap.nr_used -= nr;
+	if (!vswap.nr_used)
 		module_put(THIS_MODULE);
 }
 

@@ -24,27 +24,34 @@
  *
  * Locking
  *
- * - si->lock (the core's) protects swap_map, cluster use counts and the
- *   nonfull list.  The core takes it around every swap_map change of the
- *   virtual type, and calls ->free under it.
+ * - si->lock (the core's) protects swap_map, cluster use counts, the
+ *   nonfull list and vswap.nr_used.  The core takes it around every
+ *   swap_map change of the virtual type, and calls ->free under it.
  * - a slot's backend word is changed with the folio locked (swap-out,
  *   swap-in, physical swapoff) or under si->lock when no folio holds the
  *   slot (alloc, free).  Freeing a PHYS slot under si->lock takes the
  *   physical device's locks inside ours (a separate lockdep class).
  * - vswap.map_lock serialises mapping new swap_map pages; it is taken
  *   without si->lock held, in ->alloc, which may sleep, and allocates
- *   nothing that could recurse into reclaim (which swaps out through us).
+ *   nothing that could swap out (reclaim swaps out through us).
+ * - vswap.phys_writes[type] counts writers holding a physical slot of
+ *   @type not yet in the table; a swapoff of @type waits for them.
  * - clusters are looked up with xa_load() under RCU; only in-use slots are
  *   looked up, and an in-use slot keeps its cluster alive.
  *
  * Lifetimes
  *
- * - vswap holds a module reference for each slot in use, so it cannot be
- *   unloaded while any page table, shmem file or swap cache page holds a
- *   virtual entry: rmmod fails with "Module vswap is in use" until they are
- *   all freed.
- *   The last reference may be dropped in ->free, under si->lock;
- *   swap_ops_unregister() waits for an RCU grace period after that.
+ * - the hooks are called only from swap_ops_enable() on, which vswap_init()
+ *   calls once everything above is set up.
+ * - vswap holds one module reference while any slot is in use, so it
+ *   cannot be unloaded while a page table, shmem file or swap cache page
+ *   holds a virtual entry: rmmod fails with "Module vswap is in use" until
+ *   they are all freed.  The reference is taken in ->alloc, where the core
+ *   holds one too, and dropped in ->free when the last slot goes.
+ * - no CPU runs vswap's code once it is unloaded: the core calls every
+ *   hook in an SRCU section that swap_ops_unregister() waits for, and the
+ *   I/O to physical slots completes in the core (swap_ops_phys_read() and
+ *   swap_ops_phys_write()), not in a bio completion of ours.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -69,7 +76,7 @@ static const struct file_operations vswap_fops = {
 	.owner = THIS_MODULE,
 };
 
-/* /dev/vswap names the device for swapoff(2), which it refuses. */
+/* /dev/vswap names the virtual device for swapoff(2) and swapon(2). */
 static struct miscdevice vswap_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = KBUILD_MODNAME,
@@ -82,6 +89,7 @@ static struct swap_ops vswap_ops = {
 	.alloc = vswap_alloc,
 	.free = vswap_free,
 	.writepage = vswap_writepage,
+	.can_writeout = vswap_can_writeout,
 	.writeout = vswap_writeout,
 	.read_folio = vswap_read_folio,
 	.cgroup_id = vswap_cgroup_id,
@@ -119,15 +127,19 @@ static int __init vswap_init(void)
 	vswap.stats = alloc_percpu(struct vswap_stats);
 	if (!vswap.stats)
 		return -ENOMEM;
-	vswap.cluster_cache = KMEM_CACHE(vswap_cluster, 0);
+	/* charged to the memcg of the page that needs one, see VSWAP_GFP */
+	vswap.cluster_cache = KMEM_CACHE(vswap_cluster, SLAB_ACCOUNT);
 	if (!vswap.cluster_cache) {
 		err = -ENOMEM;
 		goto free_stats;
 	}
+	err = vswap_spare_init();
+	if (err)
+		goto free_cache;
 
 	err = vswap_map_init();
 	if (err)
-		goto free_cache;
+		goto free_spare;
 
 	err = misc_register(&vswap_misc);
 	if (err)
@@ -143,16 +155,20 @@ static int __init vswap_init(void)
 	}
 	vswap.si = si;
 	vswap_debugfs_init();
+	/* Only now can reclaim (or a physical swapoff) call into us */
+	swap_ops_enable(si);
 	pr_info("virtual swap device of %lu pages (type %d)\n",
 		vswap.capacity, si->type);
 	/* The kernel refuses rmmod silently, EAGAIN: say why here */
-	pr_info("rmmod is refused while a virtual slot is in use: end or swap in the processes and files using swap first\n");
+	pr_info("rmmod is refused while a virtual slot is in use: swapoff /dev/vswap, then rmmod\n");
 	return 0;
 
 deregister:
 	misc_deregister(&vswap_misc);
 free_map:
 	vswap_map_exit();
+free_spare:
+	vswap_spare_exit();
 free_cache:
 	kmem_cache_destroy(vswap.cluster_cache);
 free_stats:
@@ -162,14 +178,22 @@ free_stats:
 
 static void __exit vswap_exit(void)
 {
+	struct vswap_cluster *c;
+	unsigned long idx;
+
 	vswap_debugfs_exit();
-	/* No slot is in use: each holds a module reference */
+	/* No slot is in use: that holds a module reference */
 	swap_ops_unregister(vswap.si);
 	misc_deregister(&vswap_misc);
 
 	rcu_barrier();	/* clusters freed by call_rcu() */
-	WARN_ON_ONCE(!xa_empty(&vswap.clusters));
+	/* Allocated by two CPUs at once, one may never have had a slot */
+	xa_for_each(&vswap.clusters, idx, c) {
+		WARN_ON_ONCE(c->used);
+		kmem_cache_free(vswap.cluster_cache, c);
+	}
 	xa_destroy(&vswap.clusters);
+	vswap_spare_exit();
 	vswap_map_exit();
 	kmem_cache_destroy(vswap.cluster_cache);
 	free_percpu(vswap.stats);

@@ -14,6 +14,7 @@
 #include <linux/swap.h>
 #include <linux/swap_ops.h>
 #include <linux/swapops.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 /* Slots per cluster: the unit in which vswap allocates its metadata */
@@ -123,8 +124,12 @@ struct vswap {
 	struct mutex map_lock;		/* serialises mapping them */
 	struct xarray clusters;		/* struct vswap_cluster by index */
 	struct list_head nonfull;	/* clusters with a free slot; si->lock */
+	unsigned long nr_used;		/* slots in use; si->lock */
 	struct kmem_cache *cluster_cache;
-	atomic_t phys_writes;		/* holding a physical slot not yet tagged */
+	struct vswap_cluster * __percpu *spare;	/* see VSWAP_GFP */
+	struct work_struct refill_work;
+	/* per physical type: writers holding a slot not yet in the table */
+	atomic_t phys_writes[MAX_SWAPFILES];
 	struct vswap_stats __percpu *stats;
 };
 
@@ -156,6 +161,8 @@ static inline long vswap_stat_read(enum vswap_stat item)
 /* cluster.c */
 int vswap_map_init(void);
 void vswap_map_exit(void);
+int vswap_spare_init(void);
+void vswap_spare_exit(void);
 swp_entry_t vswap_alloc(struct folio *folio);
 void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		unsigned int nr);
@@ -163,6 +170,7 @@ unsigned short *vswap_cgroup_id(swp_entry_t entry);
 unsigned long *vswap_slot(swp_entry_t entry);
 
 /* backend.c */
+bool vswap_can_writeout(swp_entry_t entry);
 int vswap_writepage(struct folio *folio, struct writeback_control *wbc);
 void vswap_writeout(struct folio *folio, struct writeback_control *wbc);
 void vswap_read_folio(struct folio *folio);

@@ -9,9 +9,12 @@
 # them and report their cases as their own (tests/kst_wrap.h).
 #
 #   test_zswap          tools/testing/selftests/cgroup/test_zswap.c (all cases;
-#                       tests/kselftests/zswap_sel.c: $KST_SKIP can leave some out)
+#                       tests/kselftests/zswap_sel.c: $KST_SKIP / $KST_ONLY choose
+#                       cases, $KST_REPEAT runs each several times)
 #   memcontrol_swap     tools/testing/selftests/cgroup/test_memcontrol.c, only
-#                       the cases that depend on swap (tests/kselftests/memcontrol_swap.c)
+#                       the 9 cases that depend on swap or on memory.swap.max=0
+#                       (tests/kselftests/memcontrol_swap.c, which also logs their
+#                       cgroup reads/writes and prints the log when a case fails)
 #   cow                 tools/testing/selftests/mm/cow.c (swap-out via MADV_PAGEOUT)
 
 KST_SRC := $(KSRC)/tools/testing/selftests

@@ -8,10 +8,12 @@
 #include "kst_wrap.h"
 
 static const struct kst_run runs[] = {
-	{ "test_zswap",		true,	300 },
-	{ "memcontrol_swap",	false,	300 },
-	{ "memcontrol_swap",	true,	300 },
-	{ "cow",		false,	300 },
+	{ .bin = "test_zswap", .zswap = true, .timeout = 300,
+	  .skip = KST_NO_KMEM_BYPASS },
+	{ .bin = "memcontrol_swap", .zswap = false, .timeout = 420, .thp_never = true },
+	{ .bin = "memcontrol_swap", .zswap = true, .timeout = 420, .thp_never = true },
+	{ .bin = "cow", .zswap = false, .timeout = 300 },
+	KST_RUN_NO_KMEM_BYPASS,		/* last: it swaps out the whole guest */
 };
 
 int main(void)

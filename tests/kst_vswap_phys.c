@@ -7,23 +7,18 @@
  */
 #include "kst_wrap.h"
 
-/*
- * test_no_kmem_bypass fills nearly all RAM with min_free_kbytes raised:
- * global reclaim then also swaps out the guest's long-lived processes
- * (/init's shells, tee, timeout), whose slots keep vswap.ko from being
- * unloaded for the rest of the run (no swapoff-like drain: docs/design.md
- * "Known limits"), and in one of four runs it crashed the kernel in vswap_alloc()
- * (README "Kernel selftests under vswap").  Not run here until that is fixed.
- */
-#define KST_NO_KMEM_BYPASS \
-	"test_no_kmem_bypass", \
-	"not run under vswap: global reclaim leaves /init's pages in vswap (rmmod then refused for the rest of the suite) and once crashed the kernel in vswap_alloc(); see README \"Kernel selftests under vswap\""
-
 static const struct kst_run runs[] = {
-	{ "test_zswap",		true,	300, KST_NO_KMEM_BYPASS },
-	{ "memcontrol_swap",	false,	300 },
-	{ "memcontrol_swap",	true,	300 },
-	{ "cow",		false,	300 },
+	{ .bin = "test_zswap", .zswap = true, .timeout = 300,
+	  .skip = KST_NO_KMEM_BYPASS },
+	{ .bin = "memcontrol_swap", .zswap = false, .timeout = 420, .thp_never = true },
+	{ .bin = "memcontrol_swap", .zswap = true, .timeout = 420, .thp_never = true },
+	{ .bin = "cow", .zswap = false, .timeout = 300 },
+	/*
+	 * Last: global reclaim leaves slots of /init's processes in vswap
+	 * (once a page went to disk, read faults keep them in the swap
+	 * cache), so vswap may stay loaded after it.
+	 */
+	KST_RUN_NO_KMEM_BYPASS,
 };
 
 int main(void)

@@ -32,7 +32,9 @@
  *     swap_max_limit: memory.swap.max = 4 MiB below the incompressible
  *                part: swap.current == peak == max, events max == fail ==
  *                swap_charge_fail delta == the refused pages.
- *     swap_max_zero: memory.swap.max = 0: no disk at all, zswap still used.
+ *     swap_max_zero: memory.swap.max = 0: no swap at all, as on stock: no
+ *                virtual slot, no zswap, no disk; every page stays
+ *                present and each attempt counts events max and fail.
  *     writeback_after_move: task T swaps compressible pages from cgroup A
  *                to zswap, moves to cgroup B; a second task in A with
  *                memory.zswap.max = 0 forces writeback of A's entries: the
@@ -858,9 +860,47 @@ TEST_F_TIMEOUT(memcg_both, swap_max_limit, 600)
 	mc_swap_max_run(_metadata, &self->m, LIMIT_BYTES);
 }
 
+/*
+ * memory.swap.max = 0 keeps its stock meaning under vswap: the cgroup does
+ * not swap at all (Kubernetes and systemd's MemorySwapMax=0 rely on it).
+ */
 TEST_F_TIMEOUT(memcg_both, swap_max_zero, 600)
 {
-	mc_swap_max_run(_metadata, &self->m, 0);
+	struct mc *m = &self->m;
+	struct vd_stats s0, s1;
+	struct mw_worker w;
+	const char *cg;
+	long long fail;
+
+	cg = mc_cg(_metadata, m, CG_A, 0);
+	ASSERT_NE(NULL, cg) TH_LOG("cannot set up cgroup " CG_A);
+	ASSERT_EQ(0, cg_write(cg, "memory.swap.max", "0"));
+	ASSERT_EQ(0, vd_stats_read(&s0));
+
+	ASSERT_EQ(0, mw_start(&w, &m->env, cg));
+	ASSERT_EQ(PAGES, mw_call(&w, MW_FILL, 0, PAGES, SEED ^ 3, NULL));
+	EXPECT_EQ(0, mw_call(&w, MW_PAGEOUT, 0, 0, 0, NULL));
+	ASSERT_EQ(0, vd_stats_read(&s1));
+	vd_stats_log("after pageout", &s1);
+	mc_log_cg("after pageout", cg);
+
+	EXPECT_EQ(0, vd_delta(&s1, &s0, VD_SLOTS_USED));
+	EXPECT_EQ(0, vd_delta(&s1, &s0, VD_ZERO));
+	EXPECT_EQ(0, vd_delta(&s1, &s0, VD_ZSWAP));
+	EXPECT_EQ(0, vd_delta(&s1, &s0, VD_PHYS));
+	EXPECT_EQ(0, vd_delta(&s1, &s0, VD_INMEM));
+	EXPECT_EQ(0, cg_read_ll(cg, "memory.swap.current"));
+	EXPECT_EQ(0, cg_read_ll(cg, "memory.zswap.current"));
+	EXPECT_EQ(0, cg_read_key(cg, "memory.stat", "zswpout"));
+	/* every refused page is a swap allocation failure, as on stock */
+	fail = cg_read_key(cg, "memory.swap.events", "fail");
+	EXPECT_LE(PAGES, fail);
+	EXPECT_EQ(fail, cg_read_key(cg, "memory.swap.events", "max"));
+
+	ASSERT_EQ(0, mw_call(&w, MW_VERIFY, 0, 0, 0, NULL));
+	EXPECT_EQ(0, mw_finish(&w, &m->env));
+	mc_cg_idle(_metadata, cg);
+	mc_all_idle(_metadata, m);
 }
 
 /*

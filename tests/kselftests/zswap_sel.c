@@ -2,17 +2,25 @@
 /*
  * The kernel's zswap selftest (tools/testing/selftests/cgroup/test_zswap.c,
  * 6.12), built from the kernel tree unchanged: this file includes it and
- * replaces only main(), which is upstream's except that the cases named in
- * $KST_SKIP (comma separated) are not run; the tests/kst_*.c wrappers
- * report those as skipped, with their reason.  Built by tests/kselftests.mk.
+ * replaces only main(), which is upstream's except for three environment
+ * variables set by the tests/kst_*.c wrappers:
+ *
+ *   KST_SKIP=a,b    these cases are not run (a later run of the wrapper
+ *                   runs them, e.g. test_no_kmem_bypass as the last one);
+ *   KST_ONLY=a,b    only these cases are run;
+ *   KST_REPEAT=N    each case runs N times in a row, reported as
+ *                   "<case> [i/N]".
+ *
+ * Built by tests/kselftests.mk.
  */
 #define main zswap_upstream_main
 #include "test_zswap.c"
 #undef main
 
-static bool kst_skipped(const char *name)
+/* @name is an item of the comma separated list in $@var */
+static bool kst_listed(const char *var, const char *name)
 {
-	const char *s = getenv("KST_SKIP");
+	const char *s = getenv(var);
 	size_t n = strlen(name);
 
 	while (s && *s) {
@@ -27,9 +35,13 @@ static bool kst_skipped(const char *name)
 
 int main(int argc, char **argv)
 {
-	char root[PATH_MAX];
-	int i, ret = EXIT_SUCCESS;
+	const char *rep = getenv("KST_REPEAT");
+	int repeat = rep ? atoi(rep) : 1;
+	char root[PATH_MAX], name[128];
+	int i, r, ret = EXIT_SUCCESS;
 
+	if (repeat < 1)
+		repeat = 1;
 	if (cg_find_unified_root(root, sizeof(root), NULL))
 		ksft_exit_skip("cgroup v2 isn't mounted\n");
 	if (!zswap_configured())
@@ -41,19 +53,27 @@ int main(int argc, char **argv)
 			ksft_exit_skip("Failed to set memory controller\n");
 
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		if (kst_skipped(tests[i].name))
+		if (kst_listed("KST_SKIP", tests[i].name))
 			continue;
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ret = EXIT_FAILURE;
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
+		if (getenv("KST_ONLY") && !kst_listed("KST_ONLY", tests[i].name))
+			continue;
+		for (r = 1; r <= repeat; r++) {
+			if (repeat > 1)
+				snprintf(name, sizeof(name), "%s [%d/%d]", tests[i].name, r, repeat);
+			else
+				snprintf(name, sizeof(name), "%s", tests[i].name);
+			switch (tests[i].fn(root)) {
+			case KSFT_PASS:
+				ksft_test_result_pass("%s\n", name);
+				break;
+			case KSFT_SKIP:
+				ksft_test_result_skip("%s\n", name);
+				break;
+			default:
+				ret = EXIT_FAILURE;
+				ksft_test_result_fail("%s\n", name);
+				break;
+			}
 		}
 	}
 	return ret;
