@@ -136,12 +136,11 @@ bool vswap_can_writeout(swp_entry_t entry)
 	rcu_read_unlock();
 	if (!id)
 		return true;
-	/* Room under memory.swap.max: as vswap_phys_get() will charge */
-	if (mem_cgroup_charge_swap_id(id)) {
+	/* Room under memory.swap.max, for vswap_phys_get()'s charge */
+	if (!mem_cgroup_may_charge_swap_id(id)) {
 		vswap_stat_add(VSWAP_CHARGE_FAIL, 1);
 		return false;
 	}
-	mem_cgroup_uncharge_swap_id(id, 1);
 	return true;
 }
 

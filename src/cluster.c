@@ -153,10 +153,21 @@ void vswap_spare_exit(void)
 	int cpu;
 
 	cancel_work_sync(&vswap.refill_work);
-	for_each_possible_cpu(cpu)
-		kmem_cache_free(vswap.cluster_cache,
-				*per_cpu_ptr(vswap.spare, cpu));
+	for_each_possible_cpu(cpu) {
+		struct vswap_cluster *c = *per_cpu_ptr(vswap.spare, cpu);
+
+		if (c)
+			kmem_cache_free(vswap.cluster_cache, c);
+	}
 	free_percpu(vswap.spare);
+}
+
+/* Back to this CPU's spare if it is empty (the cluster never had a slot) */
+static void vswap_cluster_unused(struct vswap_cluster *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (cmpxchg(raw_cpu_ptr(vswap.spare), NULL, c))
+		kmem_cache_free(vswap.cluster_cache, c);
 }
 
 /* A new cluster, charged to the active memcg, or this CPU's spare */
@@ -201,7 +212,7 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 erase:
 	xa_erase(&vswap.clusters, index);
 free:
-	kmem_cache_free(vswap.cluster_cache, c);
+	vswap_cluster_unused(c);
 	return NULL;
 }
 
