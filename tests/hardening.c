@@ -27,6 +27,9 @@
  *       memory.swap.events "fail" stays 0.
  *   metadata_charged_to_cgroup: vswap's slot metadata (clusters, swap_map
  *       pages) is charged to the cgroup whose pages caused it.
+ *   small_swap_max_with_zswap: memory.swap.max=4M with zswap on, 64 MiB
+ *       in memory.max 32M: stock OOMs (zswap entries hold swap slots),
+ *       vswap keeps it all compressed; both figures are logged.
  *
  * /dev/vda is overwritten.  The teardown puts back everything a case
  * changed: processes, cgroups, zswap, THP, the io controller, the disk's
@@ -422,7 +425,7 @@ static long long lu_swapouts(void)
 
 TEST_F_TIMEOUT(hardening, load_unload_under_swap, 600)
 {
-	long long out0, vswap_out = 0, used;
+	long long out0, vswap_out = 0;
 	pid_t pids[LU_WORKERS];
 	int it, i, try, ret, rc, failed;
 	struct vd_stats s;
@@ -802,6 +805,88 @@ TEST_F_TIMEOUT(hardening, swap_max_zero_never_swaps, 300)
 	rc = vd_child_finish(&c, &self->env);
 	EXPECT_EQ(0, rc) TH_LOG("workload failed (rc %d: %s)", rc, RC_HELP);
 	munmap(rep, VT_PAGE_SIZE);
+}
+
+/* ---------------------------------------------------------------------
+ * small_swap_max_with_zswap: what memory.swap.max=4M means with zswap on
+ */
+
+/* One run in a fresh cgroup: 64 MiB of compressible pages in 32M */
+static void ssm_run(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(hardening) *self, const char *name, int *rc,
+		    long long *zswapped)
+{
+	char val[32];
+	const char *cg;
+	pid_t pid;
+
+	cg = hd_cg_make(_metadata, self, CG_ROOT, name);
+	snprintf(val, sizeof(val), "%lu", SMZ_MEMORY_MAX);
+	ASSERT_EQ(0, cg_write(cg, "memory.max", val));
+	ASSERT_EQ(0, cg_write(cg, "memory.swap.max", "4M"));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid) TH_LOG("fork: %s", strerror(errno));
+	if (!pid) {
+		struct page_mismatch mm;
+		size_t len = SMZ_OOM_PAGES * VT_PAGE_SIZE;
+		char *mem;
+
+		if (cg_enter(cg, 0))
+			_exit(RC_CGROUP);
+		mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED)
+			_exit(RC_MMAP);
+		madvise(mem, len, MADV_NOHUGEPAGE);
+		pattern_fill(mem, SMZ_OOM_PAGES, SEED ^ 0x40, &mix_comp);
+		if (pattern_verify(mem, SMZ_OOM_PAGES, SEED ^ 0x40, &mix_comp,
+				   &mm))
+			_exit(RC_BAD_DATA);
+		_exit(0);
+	}
+	vd_env_add_pid(&self->env, pid);
+	*zswapped = 0;
+	*rc = hd_reap(&self->env, pid);
+	*zswapped = cg_read_key(cg, "memory.stat", "zswpout");
+	TH_LOG("%s: 64 MiB compressible in memory.max 32M, memory.swap.max 4M, zswap on: %s; zswpout %lld pages, oom_kill %lld, memory.peak %lld KiB, memory.swap.peak %lld KiB",
+	       name, *rc ? "killed" : "all written and read back", *zswapped,
+	       cg_read_key(cg, "memory.events", "oom_kill"),
+	       cg_read_ll(cg, "memory.peak") / 1024,
+	       cg_read_ll(cg, "memory.swap.peak") / 1024);
+}
+
+/*
+ * A small nonzero memory.swap.max with zswap on: stock counts every zswap
+ * entry against it (a zswap entry holds a swap slot), so the cgroup keeps
+ * at most 4 MiB out of memory and goes OOM; under vswap it limits disk
+ * only, so the cgroup keeps as much compressed as memory.max allows.  The
+ * README's cgroup section quotes these figures.
+ */
+TEST_F_TIMEOUT(hardening, small_swap_max_with_zswap, 300)
+{
+	long long zs_stock, zs_vswap;
+	int rc_stock, rc_vswap;
+
+	if (!hd_have_memcg())
+		SKIP(return, "no cgroup v2 memory controller");
+	vd_env_setup(_metadata, &self->env, 1);
+
+	hd_setup_stock(_metadata, self, true);
+	hd_phys_on(_metadata, self);
+	ssm_run(_metadata, self, CG_PREFIX "ssm_stock", &rc_stock, &zs_stock);
+	ASSERT_EQ(0, vd_phys_off(PHYS_DEV));
+	self->phys_on = false;
+
+	ASSERT_EQ(0, vd_ensure_loaded());
+	ssm_run(_metadata, self, CG_PREFIX "ssm_vswap", &rc_vswap, &zs_vswap);
+	/* never worse than stock: whatever stock kept, vswap keeps too */
+	EXPECT_EQ(0, rc_vswap) TH_LOG("rc %d: %s", rc_vswap, RC_HELP);
+	EXPECT_LT(1024, zs_vswap)
+		TH_LOG("no more than memory.swap.max was kept in zswap");
+	if (!rc_stock)
+		TH_LOG("note: stock kept it all too");
 }
 
 /* ---------------------------------------------------------------------

@@ -13,11 +13,7 @@ static const struct kst_run runs[] = {
 	{ .bin = "memcontrol_swap", .zswap = false, .timeout = 420, .thp_never = true },
 	{ .bin = "memcontrol_swap", .zswap = true, .timeout = 420, .thp_never = true },
 	{ .bin = "cow", .zswap = false, .timeout = 300 },
-	/*
-	 * Last: global reclaim leaves slots of /init's processes in vswap
-	 * (once a page went to disk, read faults keep them in the swap
-	 * cache), so vswap may stay loaded after it.
-	 */
+	/* Last: global reclaim swaps out the whole guest */
 	KST_RUN_NO_KMEM_BYPASS,
 };
 
