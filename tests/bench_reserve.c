@@ -200,10 +200,10 @@ TEST_F_TIMEOUT(reserve, oom_no_earlier_than_stock, 3600)
 
 	ASSERT_LT(0, mem_kb);
 	ASSERT_EQ(0, zswap_set_enabled(false));
-	ASSERT_LT(0, vt_write_file(self->rot, "0"))
+	ASSERT_EQ(0, vt_write_file(self->rot, "0"))
 		TH_LOG("cannot mark %s non-rotational", self->dev);
 	snprintf(buf, sizeof(buf), "%lld", mem_kb / 8);
-	ASSERT_LT(0, vt_write_file(MIN_FREE, buf));
+	ASSERT_EQ(0, vt_write_file(MIN_FREE, buf));
 	pages[RUN_FITS] = (size_t)VT_SCALE(mem_kb * 3 / 4 / 4, 4096);
 
 	for (cfg = 0; cfg < NR_CFG; cfg++) {
