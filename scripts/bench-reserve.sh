@@ -4,7 +4,7 @@
 # metadata in reclaim, make the machine run out of memory earlier than
 # stock swap?  Global memory pressure with vm.min_free_kbytes at an eighth
 # of memory, /dev/vda (non-rotational) the only swap, zswap off; stock and
-# vswap each run a workload that fits (three quarters of memory, read back
+# vswap each run a workload that fits (seven eighths of memory, read back
 # and verified) and one that cannot (memory plus twice the swap device),
 # which the OOM killer ends.  Prints the OOM kills, the MiB written before
 # the kill, pswpout and vswap's alloc_fail, and the vswap/stock ratio.

@@ -11,7 +11,7 @@
  *   stock - vswap not loaded, swap on /dev/vda,
  *   vswap - vswap loaded, /dev/vda its backend,
  * in one boot, each with two workloads:
- *   fits - three quarters of MemTotal: needs swap and fits in it; the
+ *   fits - seven eighths of MemTotal: needs swap and fits in it; the
  *          process reads every page back and must find it intact;
  *   over - MemTotal plus twice the swap device: the OOM killer must end
  *          it (oom_score_adj 1000), the question is how far it got.
@@ -56,8 +56,7 @@ struct reserve_result {
 FIXTURE(reserve) {
 	struct vd_env env;
 	char dev[64];
-	char rot[128];
-	char rot_old[8];
+	int rot_saved;		/* the disk's rotational flag; -1: untouched */
 	long long min_free_old;
 	int zswap_old;
 };
@@ -65,16 +64,10 @@ FIXTURE(reserve) {
 FIXTURE_SETUP(reserve)
 {
 	const char *d = getenv("VSWAP_PHYS_DEV");
-	const char *base;
 
 	snprintf(self->dev, sizeof(self->dev), "%s",
 		 d && *d ? d : PHYS_DEV_DEFAULT);
-	base = strrchr(self->dev, '/');
-	snprintf(self->rot, sizeof(self->rot), "/sys/block/%s/queue/rotational",
-		 base ? base + 1 : self->dev);
-	self->rot_old[0] = '\0';
-	if (vt_read_file(self->rot, self->rot_old, sizeof(self->rot_old)) <= 0)
-		self->rot_old[0] = '\0';
+	self->rot_saved = -1;
 	self->min_free_old = -1;
 	vt_read_u64(MIN_FREE, (unsigned long long *)&self->min_free_old);
 	self->zswap_old = zswap_get_enabled();
@@ -92,8 +85,7 @@ FIXTURE_TEARDOWN_PARENT(reserve)
 	}
 	vd_env_teardown(_metadata, &self->env);
 	vd_phys_off(self->dev);
-	if (self->rot_old[0])
-		vt_write_file(self->rot, self->rot_old);
+	vd_rot_restore(self->dev, &self->rot_saved);
 	if (self->zswap_old >= 0)
 		zswap_set_enabled(self->zswap_old);
 }
@@ -164,12 +156,10 @@ static void one_run(struct __test_metadata *_metadata, struct vd_env *env,
 		r->alloc_fail = (long long)v - f0;
 	r->done = true;
 	munmap((void *)mib, sizeof(*mib));
-	vt_log("bench: %s %s: %zu MiB asked, %ld MiB written, %s, oom_kill %lld, pswpout %lld MiB%s%lld",
+	vt_log("bench: %s %s: %zu MiB asked, %ld MiB written, %s, oom_kill %lld, pswpout %lld MiB, vswap alloc_fail %lld",
 	       cfg_name[cfg], run_name[run], pages * VT_PAGE_SIZE >> 20, r->mib,
 	       WIFSIGNALED(r->status) ? "killed" : "finished", r->oom_kills,
-	       r->pswpout * (long long)VT_PAGE_SIZE >> 20,
-	       cfg == CFG_VSWAP ? ", vswap alloc_fail " : "",
-	       cfg == CFG_VSWAP ? r->alloc_fail : 0LL);
+	       r->pswpout * (long long)VT_PAGE_SIZE >> 20, r->alloc_fail);
 }
 
 /* vswap off the machine (swapoff /dev/vswap, rmmod) or loaded: 0 or -errno */
@@ -200,20 +190,18 @@ TEST_F_TIMEOUT(reserve, oom_no_earlier_than_stock, 3600)
 
 	ASSERT_LT(0, mem_kb);
 	ASSERT_EQ(0, zswap_set_enabled(false));
-	ASSERT_EQ(0, vt_write_file(self->rot, "0"))
-		TH_LOG("cannot mark %s non-rotational", self->dev);
 	snprintf(buf, sizeof(buf), "%lld", mem_kb / 8);
 	ASSERT_EQ(0, vt_write_file(MIN_FREE, buf));
-	pages[RUN_FITS] = (size_t)VT_SCALE(mem_kb * 3 / 4 / 4, 4096);
+	pages[RUN_FITS] = (size_t)VT_SCALE(mem_kb * 7 / 8 / 4, 4096);
 
 	for (cfg = 0; cfg < NR_CFG; cfg++) {
 		ret = set_vswap(cfg == CFG_VSWAP);
 		ASSERT_EQ(0, ret) TH_LOG("%s vswap: %s",
 					 cfg == CFG_VSWAP ? "load" : "unload",
 					 strerror(-ret));
-		ret = vd_phys_on(self->dev, -1);
-		ASSERT_EQ(0, ret) TH_LOG("swapon %s: %s", self->dev,
-					 strerror(-ret));
+		ret = vd_phys_on_ssd(self->dev, -1, &self->rot_saved);
+		ASSERT_EQ(0, ret) TH_LOG("non-rotational, swapon %s: %s",
+					 self->dev, strerror(-ret));
 		ASSERT_EQ(1, proc_swaps_find(self->dev, &swap_kb, NULL, NULL));
 		pages[RUN_OVER] = (size_t)((mem_kb + 2 * swap_kb) / 4);
 
@@ -229,6 +217,10 @@ TEST_F_TIMEOUT(reserve, oom_no_earlier_than_stock, 3600)
 					TH_LOG("%s fits: exit %d (1: bad data)",
 					       cfg_name[cfg], WEXITSTATUS(r->status));
 		}
+		/* what the killed process left in the swap cache comes back */
+		ret = set_vswap(false);
+		ASSERT_EQ(0, ret) TH_LOG("swapoff %s, rmmod: %s", VSWAP_DEV,
+					 strerror(-ret));
 		ret = vd_phys_off(self->dev);
 		ASSERT_EQ(0, ret) TH_LOG("swapoff %s: %s", self->dev,
 					 strerror(-ret));

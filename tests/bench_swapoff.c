@@ -52,8 +52,7 @@ struct swapoff_time {
 FIXTURE(bench) {
 	struct vd_env env;
 	char dev[64];
-	char rot[128];
-	char rot_old[8];
+	int rot_saved;		/* the disk's rotational flag; -1: untouched */
 };
 
 FIXTURE_SETUP(bench)
@@ -65,20 +64,14 @@ FIXTURE_SETUP(bench)
 	vd_env_setup(_metadata, &self->env, 0);
 	ASSERT_EQ(0, vd_pin_cpu());
 	ASSERT_TRUE(vt_exists(self->dev)) TH_LOG("%s missing", self->dev);
-	snprintf(self->rot, sizeof(self->rot), "/sys/block/%s/queue/rotational",
-		 strrchr(self->dev, '/') ? strrchr(self->dev, '/') + 1 : self->dev);
-	if (vt_read_file(self->rot, self->rot_old, sizeof(self->rot_old)) <= 0)
-		self->rot_old[0] = '\0';
-	ASSERT_EQ(0, vt_write_file(self->rot, "0"))
-		TH_LOG("cannot mark %s non-rotational", self->dev);
+	self->rot_saved = -1;
 }
 
 FIXTURE_TEARDOWN_PARENT(bench)
 {
 	vd_env_teardown(_metadata, &self->env);
 	vd_phys_off(self->dev);
-	if (self->rot_old[0])
-		vt_write_file(self->rot, self->rot_old);
+	vd_rot_restore(self->dev, &self->rot_saved);
 }
 
 /*
@@ -88,7 +81,7 @@ FIXTURE_TEARDOWN_PARENT(bench)
 enum { MODE_STOCK, MODE_VSWAP, MODE_VIRTUAL, NR_MODES };
 
 static void one_round(struct __test_metadata *_metadata, const char *dev,
-		      int mode, int procs, size_t swap_pages,
+		      int *rot_saved, int mode, int procs, size_t swap_pages,
 		      size_t res_pages, struct swapoff_time *t)
 {
 	bool vswap = mode != MODE_STOCK;
@@ -99,7 +92,7 @@ static void one_round(struct __test_metadata *_metadata, const char *dev,
 	double w0, c0;
 	int ret;
 
-	ret = vd_phys_on(dev, -1);
+	ret = vd_phys_on_ssd(dev, -1, rot_saved);
 	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon %s: %s", dev, strerror(-ret));
 	ret = vd_holders_start(&h, NULL, procs, swap_pages, res_pages, SEED,
 			       &mix_disk);
@@ -181,7 +174,8 @@ TEST_F_TIMEOUT(bench, swapoff_many_processes, 3600)
 			for (round = 0; round < rounds; round++) {
 				struct swapoff_time t;
 
-				one_round(_metadata, self->dev, mode,
+				one_round(_metadata, self->dev,
+					  &self->rot_saved, mode,
 					  procs, swap_kb / 4,
 					  sizes[i] * 256, &t);
 				if (t.wall < best[i][mode].wall)

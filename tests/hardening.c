@@ -48,7 +48,6 @@
 
 #define PHYS_DEV		"/dev/vda"
 #define PHYS_DISK		"vda"
-#define PHYS_ROTATIONAL		"/sys/block/" PHYS_DISK "/queue/rotational"
 #define PHYS_DEVNUM		"/sys/block/" PHYS_DISK "/dev"
 #define THP_ENABLED		"/sys/kernel/mm/transparent_hugepage/enabled"
 #define CG_SUBTREE		CG_ROOT "/cgroup.subtree_control"
@@ -142,7 +141,6 @@ FIXTURE_SETUP(hardening)
 
 FIXTURE_TEARDOWN_PARENT(hardening)
 {
-	char val[16];
 	int i, ret;
 
 	for (i = 0; i < self->env.nr_pids; i++) {
@@ -170,12 +168,8 @@ FIXTURE_TEARDOWN_PARENT(hardening)
 					 strerror(-ret));
 		self->phys_on = false;
 	}
-	if (self->rot_saved >= 0) {
-		snprintf(val, sizeof(val), "%d", self->rot_saved);
-		ret = vt_write_file(PHYS_ROTATIONAL, val);
-		EXPECT_EQ(0, ret) TH_LOG("cannot restore " PHYS_ROTATIONAL);
-		self->rot_saved = -1;
-	}
+	ret = vd_rot_restore(PHYS_DEV, &self->rot_saved);
+	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " PHYS_DEV);
 	if (self->io_enabled) {
 		ret = vt_write_file(CG_SUBTREE, "-io");
 		EXPECT_EQ(0, ret) TH_LOG("cannot disable the io controller: %s",
@@ -316,22 +310,15 @@ static void hd_setup_stock(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, ret) TH_LOG("cannot set zswap enabled=%d", zswap);
 }
 
-/* Mark PHYS_DEV non-rotational, mkswap and swapon it (default priority). */
+/* PHYS_DEV on stock's SSD path, swapped on (default priority). */
 static void hd_phys_on(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(hardening) *self)
 {
-	char buf[16];
 	int ret;
 
 	ASSERT_TRUE(vt_exists(PHYS_DEV)) TH_LOG("no " PHYS_DEV);
-	if (self->rot_saved < 0 &&
-	    vt_read_file(PHYS_ROTATIONAL, buf, sizeof(buf)) > 0)
-		self->rot_saved = atoi(buf);
-	ret = vt_write_file(PHYS_ROTATIONAL, "0");
-	ASSERT_EQ(0, ret) TH_LOG("cannot mark " PHYS_DISK " non-rotational: %s",
-				 strerror(-ret));
-	ret = vd_phys_on(PHYS_DEV, -1);
-	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " PHYS_DEV ": %s",
+	ret = vd_phys_on_ssd(PHYS_DEV, -1, &self->rot_saved);
+	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " PHYS_DEV ": %s",
 				 strerror(-ret));
 	self->phys_on = true;
 	ASSERT_EQ(0, vd_swap_used_kb(PHYS_DEV));

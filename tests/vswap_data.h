@@ -642,6 +642,47 @@ static inline int vd_phys_on(const char *dev, int prio)
 	return swap_on(dev, flags);
 }
 
+/* /sys/block/<disk>/queue/rotational of the block device @dev (/dev/<disk>) */
+static inline void vd_rot_path(const char *dev, char *buf, size_t len)
+{
+	const char *base = strrchr(dev, '/');
+
+	snprintf(buf, len, "/sys/block/%s/queue/rotational", base ? base + 1 : dev);
+}
+
+/*
+ * Mark @dev non-rotational, so that stock swap takes its SSD path
+ * (per-cluster locks, per-CPU clusters) as on a server, saving the old
+ * flag in *@rot_saved unless it holds one (>= 0) already; then mkswap and
+ * swapon it.  0 or -errno.  vd_rot_restore() puts the flag back.
+ */
+static inline int vd_phys_on_ssd(const char *dev, int prio, int *rot_saved)
+{
+	char path[128], buf[16];
+	int ret;
+
+	vd_rot_path(dev, path, sizeof(path));
+	if (*rot_saved < 0 && vt_read_file(path, buf, sizeof(buf)) > 0)
+		*rot_saved = atoi(buf);
+	ret = vt_write_file(path, "0");
+	if (ret)
+		return ret;
+	return vd_phys_on(dev, prio);
+}
+
+/* The rotational flag vd_phys_on_ssd() saved, back; 0 or -errno. */
+static inline int vd_rot_restore(const char *dev, int *rot_saved)
+{
+	char path[128], buf[16];
+
+	if (*rot_saved < 0)
+		return 0;
+	vd_rot_path(dev, path, sizeof(path));
+	snprintf(buf, sizeof(buf), "%d", *rot_saved);
+	*rot_saved = -1;
+	return vt_write_file(path, buf);
+}
+
 /* swapoff @dev if it is active; 0 or -errno. */
 static inline int vd_phys_off(const char *dev)
 {

@@ -83,7 +83,6 @@
 #include "vswap_data.h"
 
 #define PHYS_DEV		"/dev/vda"
-#define PHYS_ROTATIONAL		"/sys/block/vda/queue/rotational"
 #define FAILSLAB		"/sys/kernel/debug/failslab"
 #define FAILPAGE		"/sys/kernel/debug/fail_page_alloc"
 #define CG_NAME			"vswap_swapoff"
@@ -222,7 +221,6 @@ static void so_setup(struct __test_metadata *_metadata, struct so_state *st,
 
 static void so_teardown(struct __test_metadata *_metadata, struct so_state *st)
 {
-	char val[16];
 	int i, ret;
 
 	fi_off();
@@ -250,12 +248,8 @@ static void so_teardown(struct __test_metadata *_metadata, struct so_state *st)
 	}
 	ret = so_vswap_cleanup();
 	EXPECT_EQ(0, ret) TH_LOG("vswap does not unload: %s", strerror(-ret));
-	if (st->rot_saved >= 0) {
-		snprintf(val, sizeof(val), "%d", st->rot_saved);
-		ret = vt_write_file(PHYS_ROTATIONAL, val);
-		EXPECT_EQ(0, ret) TH_LOG("cannot restore " PHYS_ROTATIONAL);
-		st->rot_saved = -1;
-	}
+	ret = vd_rot_restore(PHYS_DEV, &st->rot_saved);
+	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " PHYS_DEV);
 	if (st->env.zswap_saved >= 0) {
 		ret = zswap_set_enabled(st->env.zswap_saved);
 		EXPECT_EQ(0, ret) TH_LOG("cannot restore zswap enabled=%d",
@@ -282,19 +276,12 @@ static void so_zswap(struct __test_metadata *_metadata, struct so_state *st,
 /* Mark PHYS_DEV non-rotational, mkswap and swapon it (default priority). */
 static void so_phys_on(struct __test_metadata *_metadata, struct so_state *st)
 {
-	char buf[16];
 	int ret;
 
 	ASSERT_TRUE(vt_exists(PHYS_DEV)) TH_LOG("no " PHYS_DEV);
-	if (st->rot_saved < 0 &&
-	    vt_read_file(PHYS_ROTATIONAL, buf, sizeof(buf)) > 0)
-		st->rot_saved = atoi(buf);
-	ret = vt_write_file(PHYS_ROTATIONAL, "0");
-	ASSERT_EQ(0, ret) TH_LOG("cannot mark " PHYS_DEV " non-rotational: %s",
-				 strerror(-ret));
 	st->phys_on = true;
-	ret = vd_phys_on(PHYS_DEV, -1);
-	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " PHYS_DEV ": %s",
+	ret = vd_phys_on_ssd(PHYS_DEV, -1, &st->rot_saved);
+	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " PHYS_DEV ": %s",
 				 strerror(-ret));
 }
 
