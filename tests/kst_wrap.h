@@ -16,7 +16,7 @@
  *
  * Expected differences (README "Kernel selftests under vswap"): a case that
  * fails in a mode where it is listed in kst_expected[] is reported as
- * "ok N ... # SKIP XFAIL under vswap: <why>", i.e. counted as skipped, not
+ * "ok N ... # SKIP XFAIL (<mode>): <why>", i.e. counted as skipped, not
  * passed; one that passes there anyway is reported as a pass with an
  * "XPASS" note.  Nothing else is ever turned into a pass or a skip.
  *
@@ -104,6 +104,12 @@ static const struct kst_expect kst_expected[] = {
 	  KST_WHY_NODISK("zswap writeback writes to a physical slot") },
 	{ KST_M(KST_VSWAP), "test_zswap", -1, "test_no_invasive_cgroup_shrink",
 	  KST_WHY_NODISK("it expects zswap writeback (memory.stat zswpwb > 0) of the limited cgroup") },
+	/*
+	 * Open: not a vswap difference (stock fails the same way), seen only
+	 * on the debug kernel with zswap on; it passes on the plain kernel.
+	 */
+	{ KST_M(KST_STOCK) | KST_ANY_VSWAP, "memcontrol_swap", 1, "test_memcg_reclaim",
+	  "open: on the debug kernel with zswap on it fails on stock as well as under vswap (3 of 3 attempts on stock in one run): memory.reclaim reports success while memory.current drops by 39-43 of the 56-58 MiB asked; it passes on the plain kernel" },
 	{ KST_ANY_VSWAP, "memcontrol_swap", -1, "test_memcg_swap_max_peak",
 	  "memory.swap.current/peak/max count only disk-backed slots (README \"cgroup v2 accounting\"): its zero-filled pages take uncharged zero slots, so memory.swap.max=30M never stops them and memory.swap.peak stays 0" },
 };
@@ -189,7 +195,8 @@ static void kst_report(enum kst_mode mode, const struct kst_run *r,
 		printf("ok %d %s: %s\n", kst_n, tag, tcase);
 	} else if ((why = kst_xfail_why(mode, r, tcase))) {
 		kst_xfail++;
-		printf("ok %d %s: %s # SKIP XFAIL under vswap: %s\n", kst_n, tag, tcase, why);
+		printf("ok %d %s: %s # SKIP XFAIL (%s): %s\n", kst_n, tag, tcase,
+		       kst_mode_name[mode], why);
 	} else {
 		kst_fail++;
 		printf("not ok %d %s: %s\n", kst_n, tag, tcase);
