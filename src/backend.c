@@ -3,8 +3,8 @@
  * vswap: the backends of a slot and the swap-out/swap-in paths.
  *
  * A slot's backend word changes only while its folio is locked (swap-out,
- * swap-in, physical swapoff), or under si->lock while the slot has no folio
- * at all (allocation and free).  So the word needs no lock of its own;
+ * swap-in, physical swapoff), or under its cluster lock while the slot has
+ * no folio at all (allocation and free).  So the word needs no lock of its own;
  * counters are per-cpu because different slots change concurrently.
  *
  * A physical slot is held with SWAP_HAS_CACHE from swap_ops_phys_alloc()

@@ -8,9 +8,16 @@
  * the count of a slot that was just freed (a stale page table entry seen
  * by swap readahead, say), and such a read must find 0, not fault.
  *
+ * With each page come the locks of its 8 clusters, which the core takes
+ * (through ->cluster) around every swap_map change, and vswap around every
+ * allocation and free: no lock shared by all CPUs is on the per-page path.
+ *
  * Clusters hold the backend table and memcg ids of their slots.  They live
  * in vswap.clusters from the allocation of their first slot to the free of
- * their last, and are freed after an RCU grace period.
+ * their last, and are freed after an RCU grace period.  Each CPU allocates
+ * from a cluster of its own (vswap.current_cluster) until it is full, then
+ * takes the next from vswap.nonfull or makes a new one: CPUs swapping at
+ * once do not share a cluster lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,37 +60,133 @@
  */
 static int vswap_map_page(unsigned long pgidx, gfp_t gfp)
 {
-	unsigned int noio;
+	struct vswap_map_block *block;
+	unsigned int noio, i;
 	unsigned long addr;
 	struct page *page;
 	int err = 0;
 
-	if (xa_load(&vswap.map_pages, pgidx))
+	if (xa_load(&vswap.map_pages, pgidx)) {
+		smp_rmb();	/* the page's contents after it: xa_store() */
 		return 0;
+	}
 
 	mutex_lock(&vswap.map_lock);
 	noio = memalloc_noio_save();
 	if (xa_load(&vswap.map_pages, pgidx))
 		goto out;
 	err = -ENOMEM;
+	block = kzalloc(sizeof(*block), gfp);
+	if (!block)
+		goto out;
+	for (i = 0; i < VSWAP_MAP_CLUSTERS; i++)
+		spin_lock_init(&block->lock[i].lock);
 	page = alloc_page(gfp | __GFP_ZERO);
 	if (!page)
-		goto out;
+		goto free_block;
 	/* Reserved entries read as NULL; storing over one cannot fail */
 	err = xa_reserve(&vswap.map_pages, pgidx, gfp);
-	if (err) {
-		__free_page(page);
-		goto out;
-	}
+	if (err)
+		goto free_page;
 	addr = (unsigned long)vswap.map_area->addr + pgidx * PAGE_SIZE;
 	err = vm_area_map_pages(vswap.map_area, addr, addr + PAGE_SIZE, &page);
 	if (err) {
 		xa_release(&vswap.map_pages, pgidx);
-		__free_page(page);
+		goto free_page;
+	}
+	block->page = page;
+	xa_store(&vswap.map_pages, pgidx, block, GFP_KERNEL);
+	vswap_stat_add(VSWAP_MAP_PAGES, 1);
+	goto out;
+free_page:
+	__free_page(page);
+free_block:
+	kfree(block);
+out:
+	memalloc_noio_restore(noio);
+	mutex_unlock(&vswap.map_lock);
+	return err;
+}
+
+/* Map the pages under [@start, @start + @size) of @area not mapped yet */
+static int vswap_map_range(struct vm_struct *area, void *start, size_t size,
+			   gfp_t gfp)
+{
+	unsigned long addr = (unsigned long)start & PAGE_MASK;
+	struct page *page;
+
+	for (; addr < (unsigned long)start + size; addr += PAGE_SIZE) {
+		if (vmalloc_to_page((void *)addr))
+			continue;
+		page = alloc_page(gfp | __GFP_ZERO);
+		if (!page)
+			return -ENOMEM;
+		if (vm_area_map_pages(area, addr, addr + PAGE_SIZE, &page)) {
+			__free_page(page);
+			return -ENOMEM;
+		}
+		atomic_long_inc(&vswap.space_pages);
+	}
+	return 0;
+}
+
+/* Free @area with the pages mapped in it */
+static void vswap_free_area(struct vm_struct *area)
+{
+	unsigned long addr, end;
+	struct page *page;
+	LIST_HEAD(pages);
+
+	if (!area)
+		return;
+	addr = (unsigned long)area->addr;
+	for (end = addr + get_vm_area_size(area); addr < end; addr += PAGE_SIZE) {
+		page = vmalloc_to_page((void *)addr);
+		if (page)
+			list_add(&page->lru, &pages);
+	}
+	free_vm_area(area);
+	put_pages_list(&pages);
+}
+
+/*
+ * The swap cache address space and zswap tree of @offset's slots (one
+ * each per SWAP_OPS_SPACE_PAGES, as for a device: 50 MiB for the whole
+ * space, so they live in sparse arrays too), set up before the first of
+ * those slots is handed out and kept until unload.  Under map_lock, for
+ * the reasons given at vswap_map_page().
+ */
+static int vswap_map_space(unsigned long offset, gfp_t gfp)
+{
+	unsigned long i = offset / SWAP_OPS_SPACE_PAGES;
+	struct address_space *space = vswap.maps.spaces + i;
+	struct xarray *tree = vswap.maps.zswap_trees + i;
+	unsigned int noio;
+	int err = 0;
+
+	if (xa_load(&vswap.spaces, i)) {
+		smp_rmb();	/* the set-up space after it: xa_store() */
+		return 0;
+	}
+
+	mutex_lock(&vswap.map_lock);
+	noio = memalloc_noio_save();
+	if (xa_load(&vswap.spaces, i))
+		goto out;
+	err = xa_reserve(&vswap.spaces, i, gfp);
+	if (err)
+		goto out;
+	err = vswap_map_range(vswap.spaces_area, space, sizeof(*space), gfp);
+	if (!err)
+		err = vswap_map_range(vswap.trees_area, tree, sizeof(*tree), gfp);
+	if (err) {
+		xa_release(&vswap.spaces, i);
 		goto out;
 	}
-	xa_store(&vswap.map_pages, pgidx, page, GFP_KERNEL);
-	vswap_stat_add(VSWAP_MAP_PAGES, 1);
+	swap_address_space_init(space);
+	xa_init(tree);
+	/* published set up: a lockless xa_load() above may use it at once */
+	xa_store(&vswap.spaces, i, xa_mk_value(1), GFP_KERNEL);
 out:
 	memalloc_noio_restore(noio);
 	mutex_unlock(&vswap.map_lock);
@@ -92,35 +195,62 @@ out:
 
 int vswap_map_init(void)
 {
-	unsigned long size = PAGE_ALIGN(vswap.capacity);
-	int err;
+	unsigned long nr = DIV_ROUND_UP(vswap.capacity, SWAP_OPS_SPACE_PAGES);
+	int err = -ENOMEM;
 
-	vswap.map_area = get_vm_area(size, VM_SPARSE);
-	if (!vswap.map_area)
-		return -ENOMEM;
+	vswap.map_area = get_vm_area(PAGE_ALIGN(vswap.capacity), VM_SPARSE);
+	vswap.spaces_area = get_vm_area(nr * sizeof(struct address_space),
+					VM_SPARSE);
+	vswap.trees_area = get_vm_area(nr * sizeof(struct xarray), VM_SPARSE);
+	if (!vswap.map_area || !vswap.spaces_area || !vswap.trees_area)
+		goto free;
+	vswap.maps.swap_map = vswap.map_area->addr;
+	vswap.maps.spaces = vswap.spaces_area->addr;
+	vswap.maps.zswap_trees = vswap.trees_area->addr;
 
 	/* Slot 0 is never handed out, as on a device with a header */
 	err = vswap_map_page(0, GFP_KERNEL_ACCOUNT);
-	if (err) {
-		free_vm_area(vswap.map_area);
-		return err;
-	}
-	((unsigned char *)vswap.map_area->addr)[0] = SWAP_MAP_BAD;
+	if (err)
+		goto free;
+	vswap.maps.swap_map[0] = SWAP_MAP_BAD;
 	return 0;
+free:
+	vswap_free_area(vswap.trees_area);
+	vswap_free_area(vswap.spaces_area);
+	vswap_free_area(vswap.map_area);
+	return err;
 }
 
 void vswap_map_exit(void)
 {
-	struct page *page;
+	struct vswap_map_block *block;
 	unsigned long idx;
 
+	vswap_free_area(vswap.trees_area);
+	vswap_free_area(vswap.spaces_area);
+	xa_destroy(&vswap.spaces);
 	free_vm_area(vswap.map_area);
-	xa_for_each(&vswap.map_pages, idx, page) {
+	xa_for_each(&vswap.map_pages, idx, block) {
 		/* the core may have marked it as a continuation head */
-		set_page_private(page, 0);
-		__free_page(page);
+		set_page_private(block->page, 0);
+		__free_page(block->page);
+		kfree(block);
 	}
 	xa_destroy(&vswap.map_pages);
+}
+
+/*
+ * The swap_ops ->cluster callback: the lock of @offset's cluster.  Its
+ * block stays from the first use of the cluster until unload.
+ */
+struct swap_cluster_info *vswap_cluster_lock(unsigned long offset)
+{
+	struct vswap_map_block *block;
+
+	block = xa_load(&vswap.map_pages, offset / SLOTS_PER_MAP_PAGE);
+	if (!block)
+		return NULL;
+	return &block->lock[offset / VSWAP_CLUSTER % VSWAP_MAP_CLUSTERS];
 }
 
 /* Top up every CPU's spare cluster; see VSWAP_GFP */
@@ -195,6 +325,8 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	if (!c)
 		return NULL;
 	INIT_LIST_HEAD(&c->list);
+	c->owned = true;	/* the CPU that makes it allocates from it */
+	c->gen = atomic_inc_return(&vswap.cluster_gen);
 
 	/* The lowest free index keeps the mapped part of swap_map small */
 	err = xa_alloc(&vswap.clusters, &index, NULL,
@@ -204,6 +336,8 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	c->index = index;
 	if (vswap_map_page((unsigned long)index * VSWAP_CLUSTER /
 			   SLOTS_PER_MAP_PAGE, gfp))
+		goto erase;
+	if (vswap_map_space((unsigned long)index * VSWAP_CLUSTER, gfp))
 		goto erase;
 	/* Publish only now, for vswap_slot(); the entry is allocated */
 	xa_store(&vswap.clusters, index, c, gfp);
@@ -227,26 +361,164 @@ static unsigned int cluster_capacity(struct vswap_cluster *c)
 	return VSWAP_CLUSTER - (c->index == 0);	/* slot 0 */
 }
 
-/* Take a free slot of @c.  Called under si->lock; @c is not full. */
-static unsigned long vswap_cluster_take(struct vswap_cluster *c)
+static spinlock_t *vswap_cluster_spinlock(struct vswap_cluster *c)
 {
+	return &vswap_cluster_lock((unsigned long)c->index * VSWAP_CLUSTER)->lock;
+}
+
+/*
+ * Keep @c on vswap.nonfull while it has both a slot in use and a free
+ * one and no CPU allocates from it; called under its cluster lock when
+ * that may have changed.
+ */
+static void vswap_cluster_relist(struct vswap_cluster *c)
+{
+	bool nonfull = c->used && c->used < cluster_capacity(c);
+
+	lockdep_assert_held(vswap_cluster_spinlock(c));
+	spin_lock(&vswap.list_lock);
+	if (!nonfull || c->owned)
+		list_del_init(&c->list);
+	else if (list_empty(&c->list))
+		list_add_tail(&c->list, &vswap.nonfull);
+	spin_unlock(&vswap.list_lock);
+}
+
+/*
+ * A CPU's current cluster, as a hint: a cluster freed and another made at
+ * the same index is told apart by its generation.
+ */
+static u64 vswap_hint(struct vswap_cluster *c)
+{
+	return (u64)c->gen << 32 | (c->index + 1);
+}
+
+/* The cluster @hint names, or NULL; under its cluster lock */
+static struct vswap_cluster *vswap_hint_cluster(u64 hint)
+{
+	struct vswap_cluster *c = xa_load(&vswap.clusters, (u32)hint - 1);
+
+	return c && c->gen == hint >> 32 ? c : NULL;
+}
+
+static struct swap_cluster_info *vswap_hint_lock(u64 hint)
+{
+	return vswap_cluster_lock((unsigned long)((u32)hint - 1) *
+				  VSWAP_CLUSTER);
+}
+
+/* No CPU allocates from cluster @hint any more: list it if it can serve */
+static void vswap_cluster_disown(u64 hint)
+{
+	struct swap_cluster_info *ci = vswap_hint_lock(hint);
+	struct vswap_cluster *c;
+
+	if (!ci)
+		return;
+	spin_lock(&ci->lock);
+	c = vswap_hint_cluster(hint);
+	if (c) {
+		spin_lock(&vswap.list_lock);
+		c->owned = false;
+		spin_unlock(&vswap.list_lock);
+		vswap_cluster_relist(c);
+	}
+	spin_unlock(&ci->lock);
+}
+
+/*
+ * A free slot of cluster @hint, taken for a folio: its count set to
+ * SWAP_HAS_CACHE under the cluster lock.  0 if the cluster is gone or
+ * full.
+ */
+static unsigned long vswap_take(u64 hint)
+{
+	struct swap_cluster_info *ci = vswap_hint_lock(hint);
 	unsigned char *map = vswap.si->swap_map;
-	unsigned long base = (unsigned long)c->index * VSWAP_CLUSTER;
+	struct vswap_cluster *c;
+	unsigned long base;
 	unsigned int i, n;
 
+	if (!ci)
+		return 0;
+	spin_lock(&ci->lock);
+	/* erased under this lock: if it is there, it stays */
+	c = vswap_hint_cluster(hint);
+	if (!c || c->used == cluster_capacity(c)) {
+		spin_unlock(&ci->lock);
+		return 0;
+	}
+	base = (unsigned long)c->index * VSWAP_CLUSTER;
 	for (n = 0, i = c->next; n < VSWAP_CLUSTER; n++) {
 		if (!map[base + i])
 			break;
 		i = (i + 1) % VSWAP_CLUSTER;
 	}
-	if (WARN_ON_ONCE(n == VSWAP_CLUSTER))
+	if (WARN_ON_ONCE(n == VSWAP_CLUSTER)) {
+		spin_unlock(&ci->lock);
 		return 0;
-
+	}
 	map[base + i] = SWAP_HAS_CACHE;
 	c->next = (i + 1) % VSWAP_CLUSTER;
-	if (++c->used == cluster_capacity(c))
-		list_del_init(&c->list);
+	if (++c->used == 1 || c->used == cluster_capacity(c))
+		vswap_cluster_relist(c);
+	vswap_set_word(&c->table[i], VSWAP_FOLIO);
+	spin_unlock(&ci->lock);
 	return base + i;
+}
+
+/*
+ * Another CPU's current cluster with a free slot, to share: when no new
+ * cluster can be made (the space or memory is exhausted), the free slots
+ * left are in clusters that CPUs own.  0 if there is none.
+ */
+static u64 vswap_cluster_share(void)
+{
+	struct vswap_cluster *c;
+	unsigned long index;
+	u64 hint = 0;
+
+	rcu_read_lock();
+	xa_for_each(&vswap.clusters, index, c) {
+		if (READ_ONCE(c->used) < cluster_capacity(c)) {
+			hint = vswap_hint(c);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return hint;
+}
+
+/*
+ * The next cluster for this CPU: the oldest one with a free slot, taken
+ * off the list, or a new one, or one another CPU owns.  Returns its hint,
+ * 0 if there is no free slot at all.
+ */
+static u64 vswap_next_cluster(struct folio *folio)
+{
+	struct mem_cgroup *memcg;
+	struct vswap_cluster *c;
+	u64 hint = 0;
+
+	spin_lock(&vswap.list_lock);
+	c = list_first_entry_or_null(&vswap.nonfull, struct vswap_cluster,
+				     list);
+	if (c) {
+		list_del_init(&c->list);
+		c->owned = true;
+		hint = vswap_hint(c);
+	}
+	spin_unlock(&vswap.list_lock);
+	if (hint)
+		return hint;
+
+	/* metadata is charged to the page's memcg, see VSWAP_GFP */
+	memcg = set_active_memcg(folio_memcg(folio));
+	c = vswap_cluster_new(VSWAP_GFP);
+	if (!c)
+		c = vswap_cluster_new(VSWAP_GFP & ~__GFP_NOMEMALLOC);
+	set_active_memcg(memcg);
+	return c ? vswap_hint(c) : vswap_cluster_share();
 }
 
 /*
@@ -256,96 +528,67 @@ static unsigned long vswap_cluster_take(struct vswap_cluster *c)
  */
 swp_entry_t vswap_alloc(struct folio *folio)
 {
-	struct swap_info_struct *si = vswap.si;
-	struct vswap_cluster *c, *new = NULL;
-	struct mem_cgroup *memcg;
-	unsigned long offset;
-	swp_entry_t entry = {};
+	u64 old, hint = this_cpu_read(*vswap.current_cluster);
+	unsigned long offset = 0;
 
 	if (folio_test_large(folio)) {
 		vswap_stat_add(VSWAP_LARGE_REFUSED, 1);
-		return entry;
+		return (swp_entry_t){};
 	}
 
-	for (;;) {
-		spin_lock(&si->lock);
-		if (new) {
-			list_add(&new->list, &vswap.nonfull);
-			new = NULL;
-		}
-		c = list_first_entry_or_null(&vswap.nonfull,
-					     struct vswap_cluster, list);
-		if (c)
-			break;
-		spin_unlock(&si->lock);
-
-		/* metadata is charged to the page's memcg, see VSWAP_GFP */
-		memcg = set_active_memcg(folio_memcg(folio));
-		new = vswap_cluster_new(VSWAP_GFP);
-		if (!new)
-			new = vswap_cluster_new(VSWAP_GFP & ~__GFP_NOMEMALLOC);
-		set_active_memcg(memcg);
-		if (!new) {
+	if (hint)
+		offset = vswap_take(hint);
+	while (!offset) {
+		hint = vswap_next_cluster(folio);
+		if (!hint) {
 			vswap_stat_add(VSWAP_ALLOC_FAIL, 1);
-			return entry;
+			return (swp_entry_t){};
 		}
+		/* the task may run on another CPU by now: then that one's */
+		old = this_cpu_xchg(*vswap.current_cluster, hint);
+		if (old && old != hint)
+			vswap_cluster_disown(old);
+		offset = vswap_take(hint);
 	}
-
-	offset = vswap_cluster_take(c);
-	if (offset) {
-		WRITE_ONCE(si->inuse_pages, si->inuse_pages + 1);
-		vswap_set_word(&c->table[offset % VSWAP_CLUSTER], VSWAP_FOLIO);
-		/* One reference while any slot is in use; the core holds one */
-		if (!vswap.nr_used++)
-			__module_get(THIS_MODULE);
-		entry = swp_entry(si->type, offset);
-	}
-	spin_unlock(&si->lock);
-	return entry;
+	return swp_entry(vswap.si->type, offset);
 }
 
 /*
- * The swap_ops ->free callback, under si->lock: the slots' counts are 0,
- * no swap cache folio holds them and their zswap entries are gone.
+ * The swap_ops ->free callback, under the slots' cluster lock: their
+ * counts are 0, no swap cache folio holds them, their zswap entries and
+ * memcg ids are gone.  A cluster whose last slot goes is freed.
  */
 void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		unsigned int nr)
 {
-	struct vswap_cluster *c = NULL;
 	struct vswap_release r = {};
+	struct vswap_cluster *c;
 	unsigned int i, ci;
 	unsigned long word;
+	bool full;
 
-	lockdep_assert_held(&si->lock);
-	for (i = 0; i < nr; i++, offset++) {
-		if (!c || c->index != offset / VSWAP_CLUSTER)
-			c = xa_load(&vswap.clusters, offset / VSWAP_CLUSTER);
-		if (WARN_ON_ONCE(!c))
-			continue;
-		ci = offset % VSWAP_CLUSTER;
+	c = xa_load(&vswap.clusters, offset / VSWAP_CLUSTER);
+	if (WARN_ON_ONCE(!c || nr > c->used))
+		return;
+	lockdep_assert_held(vswap_cluster_spinlock(c));
+	for (i = 0; i < nr; i++) {
+		ci = (offset + i) % VSWAP_CLUSTER;
 		word = vswap_set_word(&c->table[ci], VSWAP_NONE);
-		/* physical si->lock nests inside ours: a lockdep class apart */
+		/* physical locks nest inside ours */
 		if (vswap_tag(word) == VSWAP_PHYS)
 			vswap_release_add(&r, word);
 		c->memcg_id[ci] = 0;
-		if (c->used-- == cluster_capacity(c))
-			list_add_tail(&c->list, &vswap.nonfull);
-		if (!c->used) {
-			list_del(&c->list);
-			xa_erase(&vswap.clusters, c->index);
-			vswap_stat_add(VSWAP_CLUSTERS, -1);
-			call_rcu(&c->rcu, vswap_cluster_free_rcu);
-			c = NULL;
-		}
+	}
+	full = c->used == cluster_capacity(c);
+	c->used -= nr;
+	if (full || !c->used)
+		vswap_cluster_relist(c);
+	if (!c->used) {
+		xa_erase(&vswap.clusters, c->index);
+		vswap_stat_add(VSWAP_CLUSTERS, -1);
+		call_rcu(&c->rcu, vswap_cluster_free_rcu);
 	}
 	vswap_release_flush(&r);
-	/*
-	 * The last slot drops vswap's reference: the core calls us in an
-	 * SRCU section that swap_ops_unregister() waits for.
-	 */
-	vswap.nr_used -= nr;
-	if (!vswap.nr_used)
-		module_put(THIS_MODULE);
 }
 
 /*

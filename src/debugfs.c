@@ -47,15 +47,17 @@ static const char * const vswap_file_names[] = {
 };
 
 /*
- * Memory vswap spends on slots: clusters (with their slab overhead) and
- * the mapped swap_map pages.  The fixed cost of the swap cache address
- * spaces and zswap trees of the type is not included.
+ * Memory vswap spends on slots: clusters (with their slab overhead), the
+ * mapped swap_map pages with their cluster locks, and the pages mapped for
+ * swap cache address spaces and zswap trees.
  */
 size_t vswap_metadata_bytes(void)
 {
 	return vswap_stat_read(VSWAP_CLUSTERS) *
 		kmem_cache_size(vswap.cluster_cache) +
-		vswap_stat_read(VSWAP_MAP_PAGES) * PAGE_SIZE;
+		vswap_stat_read(VSWAP_MAP_PAGES) *
+		(PAGE_SIZE + sizeof(struct vswap_map_block)) +
+		atomic_long_read(&vswap.space_pages) * PAGE_SIZE;
 }
 
 static int vswap_file_get(void *data, u64 *val)

@@ -13,7 +13,10 @@
  *
  * - swap_map (cluster.c): the core's per-slot reference counts, one byte a
  *   slot, in a VM_SPARSE area whose pages are mapped on demand and kept
- *   until unload.
+ *   until unload, each with the locks of its 8 clusters.
+ * - the swap cache address spaces and zswap trees of the type (cluster.c),
+ *   one each per SWAP_OPS_SPACE_PAGES slots, in two more VM_SPARSE arrays
+ *   set up as clusters are created in their range, kept until unload.
  * - clusters (cluster.c): an xarray of struct vswap_cluster indexed by
  *   cluster number, allocated on demand (lowest free index first) and
  *   freed, after an RCU grace period, when their last slot is freed.  A
@@ -24,15 +27,21 @@
  *
  * Locking
  *
- * - si->lock (the core's) protects swap_map, cluster use counts, the
- *   nonfull list and vswap.nr_used.  The core takes it around every
- *   swap_map change of the virtual type, and calls ->free under it.
+ * - the cluster locks (cluster.c: a swap_cluster_info per cluster, in the
+ *   block of its swap_map page, returned to the core by ->cluster) protect
+ *   the cluster's swap_map bytes, its use count and allocation hint, and
+ *   the erasure of its struct vswap_cluster.  The core takes
+ *   one around every swap_map change of the virtual type, and calls ->free
+ *   under it; vswap_alloc() takes it to hand out a slot.  si->lock of the
+ *   virtual type is not on the per-page path.
+ * - vswap.list_lock protects the nonfull list; it nests inside a cluster
+ *   lock, and is taken when a cluster fills, stops being full, or is new.
  * - a slot's backend word is changed with the folio locked (swap-out,
- *   swap-in, physical swapoff) or under si->lock when no folio holds the
- *   slot (alloc, free).  Freeing a PHYS slot under si->lock takes the
- *   physical device's locks inside ours (a separate lockdep class).
+ *   swap-in, physical swapoff) or under its cluster lock when no folio
+ *   holds the slot (alloc, free).  Freeing a PHYS slot under a cluster
+ *   lock takes the physical device's si->lock and cluster lock inside it.
  * - vswap.map_lock serialises mapping new swap_map pages; it is taken
- *   without si->lock held, in ->alloc, which may sleep, and allocates
+ *   without a spinlock held, in ->alloc, which may sleep, and allocates
  *   nothing that could swap out (reclaim swaps out through us).
  * - vswap.phys_writes[type] counts writers holding a physical slot of
  *   @type not yet in the table; a swapoff of @type waits for them.
@@ -43,11 +52,10 @@
  *
  * - the hooks are called only from swap_ops_enable() on, which vswap_init()
  *   calls once everything above is set up.
- * - vswap holds one module reference while any slot is in use, so it
- *   cannot be unloaded while a page table, shmem file or swap cache page
- *   holds a virtual entry: rmmod fails with "Module vswap is in use" until
- *   they are all freed.  The reference is taken in ->alloc, where the core
- *   holds one too, and dropped in ->free when the last slot goes.
+ * - the core holds a reference on vswap's module while any slot is in
+ *   use, so it cannot be unloaded while a page table, shmem file or swap
+ *   cache page holds a virtual entry: rmmod fails with "Module vswap is in
+ *   use" until they are all freed (swapoff /dev/vswap frees them).
  * - no CPU runs vswap's code once it is unloaded: the core calls every
  *   hook in an SRCU section that swap_ops_unregister() waits for, and the
  *   I/O to physical slots completes in the core (swap_ops_phys_read() and
@@ -86,6 +94,7 @@ static struct miscdevice vswap_misc = {
 static struct swap_ops vswap_ops = {
 	.owner = THIS_MODULE,
 	.name = "/dev/vswap",
+	.cluster = vswap_cluster_lock,
 	.alloc = vswap_alloc,
 	.free = vswap_free,
 	.writepage = vswap_writepage,
@@ -120,13 +129,20 @@ static int __init vswap_init(void)
 		return err;
 
 	xa_init(&vswap.map_pages);
+	xa_init(&vswap.spaces);
 	xa_init_flags(&vswap.clusters, XA_FLAGS_ALLOC);
 	mutex_init(&vswap.map_lock);
+	spin_lock_init(&vswap.list_lock);
 	INIT_LIST_HEAD(&vswap.nonfull);
 
 	vswap.stats = alloc_percpu(struct vswap_stats);
 	if (!vswap.stats)
 		return -ENOMEM;
+	vswap.current_cluster = alloc_percpu(u64);
+	if (!vswap.current_cluster) {
+		err = -ENOMEM;
+		goto free_stats;
+	}
 	/* charged to the memcg of the page that needs one, see VSWAP_GFP */
 	vswap.cluster_cache = KMEM_CACHE(vswap_cluster, SLAB_ACCOUNT);
 	if (!vswap.cluster_cache) {
@@ -146,8 +162,7 @@ static int __init vswap_init(void)
 		goto free_map;
 	vswap_ops.dev = vswap_misc.this_device->devt;
 
-	si = swap_ops_register(&vswap_ops, vswap.map_area->addr,
-			       vswap.capacity);
+	si = swap_ops_register(&vswap_ops, &vswap.maps, vswap.capacity);
 	if (IS_ERR(si)) {
 		err = PTR_ERR(si);
 		pr_err("cannot register the virtual swap device: %d\n", err);
@@ -172,6 +187,7 @@ free_spare:
 free_cache:
 	kmem_cache_destroy(vswap.cluster_cache);
 free_stats:
+	free_percpu(vswap.current_cluster);
 	free_percpu(vswap.stats);
 	return err;
 }
@@ -196,6 +212,7 @@ static void __exit vswap_exit(void)
 	vswap_spare_exit();
 	vswap_map_exit();
 	kmem_cache_destroy(vswap.cluster_cache);
+	free_percpu(vswap.current_cluster);
 	free_percpu(vswap.stats);
 	pr_info("virtual swap device removed\n");
 }

@@ -68,16 +68,41 @@ static inline unsigned short vswap_word_memcg(unsigned long word)
 	return word >> VSWAP_PHYS_ID_SHIFT;
 }
 
+/* Clusters whose swap_map bytes share a page of swap_map */
+#define VSWAP_MAP_CLUSTERS	(PAGE_SIZE / VSWAP_CLUSTER)
+
+/*
+ * A page of swap_map and the locks of its clusters (the swap_ops
+ * ->cluster locks): mapped on first use and kept until unload, so that
+ * the lock of a slot the core looks at is always the same.  Each lock
+ * protects its cluster's swap_map bytes, the fields of its struct
+ * vswap_cluster marked so, and the backend words and memcg ids of slots
+ * that no folio holds.
+ */
+struct vswap_map_block {
+	struct page *page;
+	struct swap_cluster_info lock[VSWAP_MAP_CLUSTERS];
+};
+
 /*
  * A cluster of VSWAP_CLUSTER slots, allocated when the first of its
  * slots is handed out and freed (after an RCU grace period) when the last
- * one is freed.  Indexed by cluster number in vswap.clusters.
+ * one is freed.  Indexed by cluster number in vswap.clusters; erased there
+ * under its cluster lock (and published whole, before any slot is taken).
  */
 struct vswap_cluster {
 	unsigned int index;
-	unsigned int used;		/* slots in use; si->lock */
-	unsigned int next;		/* where to look for a free slot */
-	struct list_head list;		/* on vswap.nonfull while not full */
+	u32 gen;			/* tells it from an earlier one */
+	unsigned int used;		/* slots in use; cluster lock */
+	unsigned int next;		/* next slot to try; cluster lock */
+	/*
+	 * On vswap.nonfull while it has a slot in use and a free one, and is
+	 * no CPU's current cluster (@owned).  Both under list_lock; the
+	 * holder of the cluster lock puts it on or off the list as its use
+	 * count changes, vswap_next_cluster() takes it off.
+	 */
+	struct list_head list;
+	bool owned;
 	struct rcu_head rcu;
 	unsigned long table[VSWAP_CLUSTER];
 	unsigned short memcg_id[VSWAP_CLUSTER];
@@ -120,11 +145,19 @@ struct vswap {
 	struct swap_info_struct *si;
 	unsigned long capacity;		/* slots, slot 0 included */
 	struct vm_struct *map_area;	/* the sparse swap_map */
-	struct xarray map_pages;	/* swap_map pages mapped so far */
+	/* the sparse swap cache address spaces and zswap trees of the type */
+	struct vm_struct *spaces_area, *trees_area;
+	struct swap_ops_maps maps;	/* the three areas, for the core */
+	struct xarray spaces;		/* the ones set up so far */
+	atomic_long_t space_pages;	/* pages mapped for them */
+	struct xarray map_pages;	/* struct vswap_map_block by page */
 	struct mutex map_lock;		/* serialises mapping them */
 	struct xarray clusters;		/* struct vswap_cluster by index */
-	struct list_head nonfull;	/* clusters with a free slot; si->lock */
-	unsigned long nr_used;		/* slots in use; si->lock */
+	spinlock_t list_lock;		/* protects nonfull */
+	struct list_head nonfull;	/* clusters with a free slot */
+	/* per CPU: the cluster it allocates from (vswap_hint(); 0: none) */
+	u64 __percpu *current_cluster;
+	atomic_t cluster_gen;		/* for the next new cluster */
 	struct kmem_cache *cluster_cache;
 	struct vswap_cluster * __percpu *spare;	/* see VSWAP_GFP */
 	struct work_struct refill_work;
@@ -167,6 +200,7 @@ swp_entry_t vswap_alloc(struct folio *folio);
 void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		unsigned int nr);
 unsigned short *vswap_cgroup_id(swp_entry_t entry);
+struct swap_cluster_info *vswap_cluster_lock(unsigned long offset);
 unsigned long *vswap_slot(swp_entry_t entry);
 
 /* backend.c */
