@@ -2,7 +2,10 @@
 # scripts/bench.sh - build everything and run the swap benchmark
 # (tests/bench_swap.c) in ONE VM boot: stock (zswap + swap on /dev/vda),
 # vswap (vswap.ko + zswap, no physical swap), zram, and with zswap off the
-# round trip through /dev/vda alone, stock and as vswap's backend.  Prints
+# round trip through /dev/vda alone, stock and as vswap's backend.  /dev/vda
+# is marked non-rotational, so stock takes its SSD path, as on servers;
+# VSWAP_BENCH_ROTATIONAL=1 keeps QEMU's default (rotational: the HDD path).
+# Prints
 # wall and system time per configuration, the vswap/stock ratios and
 # vswap's metadata bytes per swapped page.  Figures are informative only: the exit status is
 # non-zero only for bad data, a setup/VM failure or a kernel problem.
@@ -10,7 +13,8 @@
 #   scripts/bench.sh              # 64 MiB x 5 rounds
 #   scripts/bench.sh 128 5        # 128 MiB x 5 rounds
 #
-# Env: VSWAP_FLAVOR, VSWAP_VM_TIMEOUT (default 1800 s), VSWAP_ACCEL,
+# Env: VSWAP_BENCH_ROTATIONAL, VSWAP_SMP (vCPUs, default 2),
+#      VSWAP_FLAVOR, VSWAP_VM_TIMEOUT (default 1800 s), VSWAP_ACCEL,
 #      VSWAP_VERBOSE, VSWAP_CACHE (as for scripts/test.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -28,4 +32,4 @@ case $MB$ROUNDS in *[!0-9]*) die "usage: scripts/bench.sh [MiB] [rounds]" ;; esa
 
 log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE, ${MB} MiB x $ROUNDS rounds"
 run_bench bench bench_swap "${VSWAP_VM_TIMEOUT:-1800}" \
-	"vswap.bench_mb=$MB vswap.bench_rounds=$ROUNDS"
+	"vswap.bench_mb=$MB vswap.bench_rounds=$ROUNDS vswap.bench_rotational=${VSWAP_BENCH_ROTATIONAL:-0}"

@@ -75,7 +75,7 @@ CMDLINE="console=ttyS0 panic=-1 oops=panic loglevel=7 vswap.job=$JOB"
 # qemu_cmd ACCEL RESULTS_FILE DISK_DIR -> fills the QEMU array
 qemu_cmd() {
 	local accel=$1 results=$2 dir=$3
-	QEMU=(qemu-system-x86_64 -m 2G -smp 2 -display none -no-reboot -nic none
+	QEMU=(qemu-system-x86_64 -m 2G -smp "${VSWAP_SMP:-2}" -display none -no-reboot -nic none
 		-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE")
 	if [ "$accel" = kvm ]; then
 		QEMU+=(-accel kvm -cpu host)

@@ -61,6 +61,9 @@ FIXTURE_SETUP(race)
 
 	self->phys = false;
 	vd_env_setup(_metadata, &self->env, variant->disk ? 0 : 1);
+	/* no limit: teardown reclaims the swap cache copies left in it */
+	vd_cg_setup(_metadata, &self->env, "vswap-race", 1ULL << 40);
+	ASSERT_EQ(0, cg_enter(self->env.cg, 0));
 	if (variant->disk) {
 		ASSERT_TRUE(vt_exists(PHYS_DEV));
 		ret = vd_phys_on(PHYS_DEV, -1);

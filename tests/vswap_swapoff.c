@@ -1218,8 +1218,16 @@ TEST_F_TIMEOUT(swapoff, swapon_again, 300)
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	vd_stats_log("on again, paged out", &s1);
 	ASSERT_LT(so_swpouts(&s0), so_swpouts(&s1));
-	EXPECT_EQ(n, so_swpouts(&s1) - so_swpouts(&s0));
+	/*
+	 * Every page got a virtual slot.  Reclaim may keep a few of them in
+	 * the swap cache unwritten (pageout() skips a folio that someone
+	 * holds a reference to for a moment, such as the folios swapoff of
+	 * /dev/vda just brought in): they still count as in memory.
+	 */
 	EXPECT_EQ(n, s1.v[VD_SLOTS_USED]);
+	out = (long long)(so_swpouts(&s1) - so_swpouts(&s0));
+	EXPECT_GE(out, (long long)n * 9 / 10);
+	EXPECT_LE(out, (long long)n);
 	out = so_probe(&swapped, &present);
 	EXPECT_EQ(PROBE_PAGES, out);
 	EXPECT_EQ(PROBE_PAGES, swapped);
