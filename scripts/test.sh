@@ -133,6 +133,23 @@ if [ "${#NAMES[@]}" -eq 0 ] && [ "${VSWAP_DKMS_TEST:-1}" != 0 ]; then
 	PASS=$((PASS + DP)) FAIL=$((FAIL + DF)) SKIP=$((SKIP + DS))
 fi
 
+# Suspend to disk across a power cycle (scripts/hibernate-test.sh, two
+# boots, ~2 min): full runs of the vm flavor only, its cases count into the
+# closing line.  tests/hibernate.c (one boot, test_resume) is in the suite
+# of both flavors.  VSWAP_HIBERNATE_TEST=0 skips it.
+if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_HIBERNATE_TEST:-1}" != 0 ]; then
+	HRES=$(mktemp)
+	phase hibernate "$VSWAP_SCRIPTS/hibernate-test.sh" --result-file "$HRES" || RC=1
+	HP=$(sed -n 's/^pass=//p' "$HRES") HF=$(sed -n 's/^fail=//p' "$HRES") HS=$(sed -n 's/^skip=//p' "$HRES")
+	rm -f "$HRES"
+	if [ -z "$HF" ]; then
+		log "FAILED: scripts/hibernate-test.sh reported no result - counting it as 1 failure"
+		HP=0 HF=1 HS=0 RC=1
+	fi
+	[ "$HF" -eq 0 ] || RC=1
+	PASS=$((PASS + HP)) FAIL=$((FAIL + HF)) SKIP=$((SKIP + HS))
+fi
+
 # More CPUs: on full runs of the vm flavor, boot it again with 4 vCPUs
 # (VSWAP_SMP) for the tests that race CPUs against each other (~4 min; TCG
 # runs the extra vCPUs as threads on the host's cores).  Its cases count

@@ -13,6 +13,14 @@
 #   --result-file FILE  write key=value results (status, pass, fail, skip, log)
 #   --interactive       serial console on your terminal (use with --job shell)
 #   --initrd FILE       boot this initramfs instead of the flavor's
+#   --disks DIR         keep the disk images (vda.img, vdb.img) in DIR, so
+#                       that a later boot sees what this one wrote (default:
+#                       fresh empty disks in a temporary directory)
+#   --expect-poweroff   the guest is to write a hibernation image and power
+#                       off before its job ends (the first boot of
+#                       tests/guest/job-hibernate.sh): judged by the kernel's
+#                       "Image saving done" and "Power down" lines instead of
+#                       the job's completion
 #
 # Env: VSWAP_ACCEL=auto|tcg|kvm (auto: probe KVM once per host boot with a
 # short timeout, fall back to TCG), VSWAP_VERBOSE=1 to stream the whole
@@ -28,6 +36,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 JOB=test TESTS='' APPEND='' RESULT_FILE='' INTERACTIVE=0 TMO=${VSWAP_VM_TIMEOUT:-}
+DISKS='' EXPECT_POWEROFF=0
 TEST_TMO=${VSWAP_TEST_TIMEOUT:-600}
 FLAVOR=$VSWAP_FLAVOR
 while [ $# -gt 0 ]; do
@@ -41,6 +50,8 @@ while [ $# -gt 0 ]; do
 	--result-file) RESULT_FILE=$2; shift ;;
 	--interactive) INTERACTIVE=1 ;;
 	--initrd) INITRD_OPT=$2; shift ;;
+	--disks) DISKS=$2; shift ;;
+	--expect-poweroff) EXPECT_POWEROFF=1 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
@@ -67,7 +78,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 CMDLINE="console=ttyS0 panic=-1 oops=panic loglevel=7 vswap.job=$JOB"
 [ -n "$TESTS" ] && CMDLINE+=" vswap.tests=$TESTS"
-[ "$JOB" = test ] && CMDLINE+=" vswap.test_timeout=$TEST_TMO"
+case $JOB in test | hibernate) CMDLINE+=" vswap.test_timeout=$TEST_TMO" ;; esac
 # Test workload scale (percent, tests/vswap_test.h VT_SCALE), e.g. for the debug flavor.
 [ -n "${VSWAP_SCALE:-}" ] && CMDLINE+=" vswap.scale=$VSWAP_SCALE"
 [ -n "$APPEND" ] && CMDLINE+=" $APPEND"
@@ -139,7 +150,10 @@ mkdir -p "$VSWAP_LOGS"
 LOG=$VSWAP_LOGS/$(date +%Y%m%d-%H%M%S)-$JOB-$$.log
 RESULTS=$TMP/results.txt
 : >"$RESULTS"
-qemu_cmd "$ACCEL" "$RESULTS" "$TMP"
+if [ -n "$DISKS" ]; then
+	mkdir -p "$DISKS" || die "cannot create --disks $DISKS"
+fi
+qemu_cmd "$ACCEL" "$RESULTS" "${DISKS:-$TMP}"
 ln -sfn "$(basename "$LOG")" "$VSWAP_LOGS/latest-$JOB.log"
 
 log "booting $VSWAP_FLAVOR kernel ($ACCEL, job=$JOB, timeout ${TMO}s), console log: $LOG"
@@ -181,6 +195,17 @@ field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2" || true; }
 STATUS=ok
 REASONS=()
 DONE=$(marker JOB-DONE)
+CONSOLE=$(tr -d '\r' <"$LOG")
+if [ "$EXPECT_POWEROFF" = 1 ] && [ "$QRC" = 0 ]; then
+	if [ -n "$DONE" ]; then
+		STATUS=job-failed
+		REASONS+=("the guest job finished instead of powering off after writing a hibernation image")
+	elif ! grep -q 'PM: Image saving done' <<<"$CONSOLE" || ! grep -q 'reboot: Power down' <<<"$CONSOLE"; then
+		STATUS=no-completion
+		REASONS+=("the guest powered off without 'PM: Image saving done' and 'reboot: Power down' on the console")
+	fi
+	DONE=powered-off
+fi
 if [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
 	STATUS=timeout
 	REASONS+=("TIMEOUT: the VM did not finish within ${TMO}s (VSWAP_VM_TIMEOUT) and was killed")
@@ -193,6 +218,7 @@ if [ -z "$DONE" ]; then
 	REASONS+=("the guest never reported completion (kernel panic, init crash or hang?)")
 else
 	JOB_RC=$(field rc "$DONE")
+	[ "$DONE" = powered-off ] && JOB_RC=0
 	if [ "$JOB_RC" != 0 ]; then
 		[ "$STATUS" = ok ] && STATUS=job-failed
 		REASONS+=("guest job '$JOB' finished with rc=$JOB_RC")
@@ -205,7 +231,7 @@ fi
 PATTERNS='WARNING:|BUG:|Oops|Kernel panic|general protection fault|DEBUG_LOCKS_WARN_ON|locking correctness validator|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|rcu: INFO|RCU stall|rcu_sched detected stall|rcu_preempt detected stall|KASAN|UBSAN|kernel BUG at|list_add corruption|list_del corruption|Unable to handle'
 # Known-benign lines that match a pattern (boot banners of debug options).
 BENIGN='RCU lockdep checking is enabled'
-tr -d '\r' <"$LOG" | grep -nE "$PATTERNS" | grep -vE '^[0-9]+:VSWAP: ' | grep -vE "$BENIGN" >"$TMP/problems" || true
+grep -nE "$PATTERNS" <<<"$CONSOLE" | grep -vE '^[0-9]+:VSWAP: ' | grep -vE "$BENIGN" >"$TMP/problems" || true
 if [ -n "${VSWAP_LOG_IGNORE:-}" ] && [ -s "$TMP/problems" ]; then
 	grep -vE "$VSWAP_LOG_IGNORE" "$TMP/problems" >"$TMP/problems.2" || true
 	mv "$TMP/problems.2" "$TMP/problems"
@@ -219,7 +245,7 @@ fi
 # Test results.
 PASS=0 FAIL=0 SKIP=0
 RESULT=$(marker RESULT)
-if [ "$JOB" = test ]; then
+if { [ "$JOB" = test ] || [ "$JOB" = hibernate ]; } && [ "$EXPECT_POWEROFF" = 0 ]; then
 	if [ -n "$RESULT" ]; then
 		PASS=$(field pass "$RESULT") FAIL=$(field fail "$RESULT") SKIP=$(field skip "$RESULT")
 	else

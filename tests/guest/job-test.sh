@@ -14,7 +14,11 @@
 if [ -n "$VSWAP_TESTS" ]; then
 	list=$(echo "$VSWAP_TESTS" | tr ',' ' ')
 else
-	list=$(cd /tests 2>/dev/null && ls)
+	list=
+	for t in /tests/*; do
+		# two boots: tests/guest/job-hibernate.sh
+		[ "${t##*/}" = hibernate_reboot ] || list="$list ${t##*/}"
+	done
 fi
 
 tp=0 tf=0 ts=0 nb=0
