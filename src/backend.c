@@ -39,15 +39,15 @@ static const enum vswap_stat tag_stat[VSWAP_NR_TAGS] = {
 };
 
 /* Set a slot's backend word, keep the counters; returns the old word. */
-unsigned long vswap_set_word(unsigned long *slot, unsigned long word)
+unsigned long vswap_set_word(unsigned long *wp, unsigned long word)
 {
-	unsigned long old = READ_ONCE(*slot);
+	unsigned long old = READ_ONCE(*wp);
 
 	if (vswap_tag(old) != VSWAP_NONE)
 		vswap_stat_add(tag_stat[vswap_tag(old)], -1);
 	if (vswap_tag(word) != VSWAP_NONE)
 		vswap_stat_add(tag_stat[vswap_tag(word)], 1);
-	WRITE_ONCE(*slot, word);
+	WRITE_ONCE(*wp, word);
 	return old;
 }
 
@@ -59,8 +59,8 @@ unsigned long vswap_set_word(unsigned long *slot, unsigned long word)
  */
 void vswap_release_add(struct vswap_release *r, unsigned long word)
 {
-	swp_entry_t phys = vswap_word_phys(word);
-	unsigned short id = vswap_word_memcg(word);
+	swp_entry_t phys = vswap_decode_phys(word);
+	unsigned short id = vswap_decode_memcg(word);
 
 	if (r->nr && (id != r->id || swp_type(phys) != swp_type(r->start) ||
 		      swp_offset(phys) != swp_offset(r->start) + r->nr))
@@ -93,9 +93,9 @@ static void vswap_phys_release(unsigned long word)
 }
 
 /* Set the word and let go of a physical slot the data no longer needs. */
-static void vswap_replace(unsigned long *slot, unsigned long word)
+static void vswap_replace(unsigned long *wp, unsigned long word)
 {
-	unsigned long old = vswap_set_word(slot, word);
+	unsigned long old = vswap_set_word(wp, word);
 
 	if (vswap_tag(old) == VSWAP_PHYS && old != word)
 		vswap_phys_release(old);
@@ -165,7 +165,7 @@ static unsigned long vswap_phys_get(struct folio *folio, unsigned long old)
 		return 0;
 	}
 	if (vswap_tag(old) == VSWAP_PHYS)
-		return vswap_phys_word(phys, vswap_word_memcg(old));
+		return vswap_encode_phys(phys, vswap_decode_memcg(old));
 	/* the slot is in use: its cluster exists */
 	id = vswap_swap_memcg(folio->swap);
 	if (id && mem_cgroup_charge_swap_id(id)) {
@@ -175,7 +175,7 @@ static unsigned long vswap_phys_get(struct folio *folio, unsigned long old)
 	}
 	if (id)
 		vswap_stat_add(VSWAP_CHARGE, 1);
-	return vswap_phys_word(phys, id);
+	return vswap_encode_phys(phys, id);
 }
 
 static bool vswap_folio_is_zero(struct folio *folio)
@@ -227,16 +227,16 @@ static void vswap_swapin_readahead(void)
  * requests, whatever their old slots were.  If no new slot is left, the
  * old one is written again.  Unlocks the folio on success.
  */
-static int vswap_write_phys(struct folio *folio, unsigned long *slot,
+static int vswap_write_phys(struct folio *folio, unsigned long *wp,
 			    struct writeback_control *wbc)
 {
-	unsigned long old = READ_ONCE(*slot), word;
+	unsigned long old = READ_ONCE(*wp), word;
 	swp_entry_t phys;
 	atomic_t *writes;
 
 	word = vswap_phys_get(folio, old);
 	if (word) {
-		phys = vswap_word_phys(word);
+		phys = vswap_decode_phys(word);
 		writes = &vswap.phys_writes[swp_type(phys)];
 		/*
 		 * swapoff of the new slot's device clears SWP_WRITEOK, then
@@ -254,9 +254,9 @@ static int vswap_write_phys(struct folio *folio, unsigned long *slot,
 				vswap_phys_release(word);
 			word = 0;
 		} else {
-			vswap_set_word(slot, word);
+			vswap_set_word(wp, word);
 			if (vswap_tag(old) == VSWAP_PHYS)
-				swap_ops_phys_free(vswap_word_phys(old), 1);
+				swap_ops_phys_free(vswap_decode_phys(old), 1);
 		}
 		if (atomic_dec_and_test(writes))
 			wake_up_var(writes);
@@ -269,7 +269,7 @@ static int vswap_write_phys(struct folio *folio, unsigned long *slot,
 	if (unlikely(data_race(vswap.si->flags & SWP_SYNCHRONOUS_IO)))
 		vswap_swapin_readahead();
 
-	swap_ops_phys_write(folio, vswap_word_phys(word), wbc);
+	swap_ops_phys_write(folio, vswap_decode_phys(word), wbc);
 	return 0;
 }
 
@@ -280,9 +280,10 @@ static int vswap_write_phys(struct folio *folio, unsigned long *slot,
  */
 int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 {
-	unsigned long *slot = vswap_slot(folio->swap);
+	unsigned long *wp = vswap_word_of(folio->swap);
 
-	if (WARN_ON_ONCE(!slot)) {
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	if (WARN_ON_ONCE(!wp)) {
 		folio_mark_dirty(folio);
 		return AOP_WRITEPAGE_ACTIVATE;
 	}
@@ -292,7 +293,7 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 	 * swap cache took it out of zswap, as for a stock swap device.
 	 */
 	if (vswap_folio_is_zero(folio)) {
-		vswap_replace(slot, VSWAP_ZERO);
+		vswap_replace(wp, VSWAP_ZERO);
 		vswap_stat_add(VSWAP_SWPOUT_ZERO, 1);
 		vswap_count_zero(folio, SWPOUT_ZERO, 1);
 		folio_unlock(folio);
@@ -300,7 +301,7 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 	}
 
 	if (zswap_store(folio)) {
-		vswap_replace(slot, VSWAP_ZSWAP);
+		vswap_replace(wp, VSWAP_ZSWAP);
 		vswap_stat_add(VSWAP_SWPOUT_ZSWAP, 1);
 		folio_unlock(folio);
 		return 0;
@@ -308,7 +309,7 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 	vswap_stat_add(VSWAP_ZSWAP_REJECT, 1);
 
 	if (mem_cgroup_zswap_writeback_enabled(folio_memcg(folio)) &&
-	    !vswap_write_phys(folio, slot, wbc)) {
+	    !vswap_write_phys(folio, wp, wbc)) {
 		vswap_stat_add(VSWAP_SWPOUT_PHYS, 1);
 		return 0;
 	}
@@ -318,7 +319,7 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
 	 * and let reclaim activate it.  Nothing is lost, and the page tables
 	 * keep their virtual entry for when a backend accepts it later.
 	 */
-	vswap_replace(slot, VSWAP_FOLIO);
+	vswap_replace(wp, VSWAP_FOLIO);
 	vswap_stat_add(VSWAP_SWPOUT_INMEM, 1);
 	folio_mark_dirty(folio);
 	return AOP_WRITEPAGE_ACTIVATE;
@@ -331,16 +332,17 @@ int vswap_writepage(struct folio *folio, struct writeback_control *wbc)
  */
 void vswap_writeout(struct folio *folio, struct writeback_control *wbc)
 {
-	unsigned long *slot = vswap_slot(folio->swap);
+	unsigned long *wp = vswap_word_of(folio->swap);
 
-	if (slot && !vswap_write_phys(folio, slot, wbc)) {
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	if (wp && !vswap_write_phys(folio, wp, wbc)) {
 		vswap_stat_add(VSWAP_ZSWAP_WRITEBACK, 1);
 		return;
 	}
 	/* No disk slot after all (or a bug): the data stays in memory */
-	WARN_ON_ONCE(!slot);
-	if (slot)
-		vswap_replace(slot, VSWAP_FOLIO);
+	WARN_ON_ONCE(!wp);
+	if (wp)
+		vswap_replace(wp, VSWAP_FOLIO);
 	folio_mark_dirty(folio);
 	folio_unlock(folio);
 }
@@ -355,12 +357,13 @@ void vswap_read_folio(struct folio *folio)
 {
 	long i, nr = folio_nr_pages(folio);
 	swp_entry_t entry = folio->swap;
-	unsigned long *slot, word = 0;
+	unsigned long *wp, word = 0;
 
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	for (i = 0; i < nr; i++) {
-		slot = vswap_slot(swp_entry(swp_type(entry),
-					    swp_offset(entry) + i));
-		word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
+		wp = vswap_word_of(swp_entry(swp_type(entry),
+					     swp_offset(entry) + i));
+		word = wp ? READ_ONCE(*wp) : VSWAP_NONE;
 		if (vswap_tag(word) == VSWAP_ZERO)
 			continue;
 		/* zswap_load() and our bios take order-0 folios only */
@@ -392,7 +395,7 @@ void vswap_read_folio(struct folio *folio)
 		bool sync = !folio_test_swapcache(folio);
 
 		vswap_stat_add(VSWAP_SWPIN_PHYS, 1);
-		swap_ops_phys_read(folio, vswap_word_phys(word), sync);
+		swap_ops_phys_read(folio, vswap_decode_phys(word), sync);
 		if (sync && !folio_test_uptodate(folio))
 			vswap_stat_add(VSWAP_IO_ERROR, 1);
 		return;
@@ -401,7 +404,7 @@ void vswap_read_folio(struct folio *folio)
 	/* A swap cache load takes the entry out of zswap, dirtying the folio */
 	if (zswap_load(folio) && folio_test_uptodate(folio)) {
 		if (folio_test_swapcache(folio))
-			vswap_set_word(slot, VSWAP_FOLIO);
+			vswap_set_word(wp, VSWAP_FOLIO);
 		vswap_stat_add(VSWAP_SWPIN_ZSWAP, 1);
 	} else {
 		pr_err_ratelimited("slot %lu is not in zswap\n",
@@ -415,7 +418,7 @@ unlock:
 static bool vswap_on_type(unsigned long word, int type)
 {
 	return vswap_tag(word) == VSWAP_PHYS &&
-		swp_type(vswap_word_phys(word)) == type;
+		swp_type(vswap_decode_phys(word)) == type;
 }
 
 /* The slots of one cluster on the type being swapped off, and their reads */
@@ -434,7 +437,7 @@ struct vswap_unuse_batch {
 static struct folio *vswap_unuse_start(swp_entry_t entry, int type)
 {
 	struct folio *folio;
-	unsigned long *slot;
+	unsigned long *wp;
 	unsigned long word;
 	bool allocated;
 
@@ -446,8 +449,8 @@ static struct folio *vswap_unuse_start(swp_entry_t entry, int type)
 	}
 	/* freed meanwhile (cluster too, maybe), or no memory */
 	rcu_read_lock();
-	slot = vswap_slot(entry);
-	word = slot ? READ_ONCE(*slot) : VSWAP_NONE;
+	wp = vswap_word_of(entry);
+	word = wp ? READ_ONCE(*wp) : VSWAP_NONE;
 	rcu_read_unlock();
 	return vswap_on_type(word, type) ? ERR_PTR(-ENOMEM) : NULL;
 }
@@ -461,14 +464,14 @@ static struct folio *vswap_unuse_start(swp_entry_t entry, int type)
 static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
 			      int type, struct vswap_release *r)
 {
-	unsigned long *slot;
+	unsigned long *wp;
 	int err = 0;
 
 	folio_lock(folio);
 	folio_wait_writeback(folio);
-	slot = vswap_slot(entry);
+	wp = vswap_word_of(entry);
 	if (folio_test_swapcache(folio) && folio->swap.val == entry.val &&
-	    slot && vswap_on_type(READ_ONCE(*slot), type)) {
+	    wp && vswap_on_type(READ_ONCE(*wp), type)) {
 		/* swap_map, ours, says if nothing but the cache holds it */
 		if (READ_ONCE(vswap.si->swap_map[swp_offset(entry)]) ==
 		    SWAP_HAS_CACHE && folio_free_swap(folio)) {
@@ -476,7 +479,7 @@ static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
 			vswap_stat_add(VSWAP_UNUSE_MOVED, 1);
 		} else if (folio_test_uptodate(folio)) {
 			folio_mark_dirty(folio);
-			vswap_release_add(r, vswap_set_word(slot, VSWAP_FOLIO));
+			vswap_release_add(r, vswap_set_word(wp, VSWAP_FOLIO));
 			vswap_stat_add(VSWAP_UNUSE_MOVED, 1);
 		} else {
 			err = -EIO;

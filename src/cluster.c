@@ -339,7 +339,7 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 		goto erase;
 	if (vswap_map_space((unsigned long)index * VSWAP_CLUSTER, gfp))
 		goto erase;
-	/* Publish only now, for vswap_slot(); the entry is allocated */
+	/* Publish only now, for vswap_word_of(); the entry is allocated */
 	xa_store(&vswap.clusters, index, c, gfp);
 	vswap_stat_add(VSWAP_CLUSTERS, 1);
 	return c;
@@ -595,7 +595,7 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
  * The backend word of a slot, or NULL if its cluster is gone.  The caller
  * keeps the cluster alive: the slot is in use, or it holds rcu_read_lock().
  */
-unsigned long *vswap_slot(swp_entry_t entry)
+unsigned long *vswap_word_of(swp_entry_t entry)
 {
 	unsigned long offset = swp_offset(entry);
 	struct vswap_cluster *c;

@@ -124,6 +124,7 @@ static int __init vswap_init(void)
 	struct swap_info_struct *si;
 	int err;
 
+	vswap_check_layout();
 	err = vswap_check_params();
 	if (err)
 		return err;

@@ -47,23 +47,29 @@ static inline enum vswap_tag vswap_tag(unsigned long word)
 	return word & VSWAP_TAG_MASK;
 }
 
-/* Physical slot offsets fit in 32 bits: si->max is an unsigned int */
-static inline unsigned long vswap_phys_word(swp_entry_t phys,
-					    unsigned short memcg_id)
+/*
+ * A PHYS word from a physical slot and the memcg id charged for it.
+ * Physical slot offsets fit in 32 bits: si->max is an unsigned int.
+ * vswap_check_layout() checks that the fields fit the word.
+ */
+static inline unsigned long vswap_encode_phys(swp_entry_t phys,
+					      unsigned short memcg_id)
 {
 	return (unsigned long)memcg_id << VSWAP_PHYS_ID_SHIFT |
 		swp_offset(phys) << VSWAP_PHYS_OFF_SHIFT |
 		swp_type(phys) << VSWAP_TAG_BITS | VSWAP_PHYS;
 }
 
-static inline swp_entry_t vswap_word_phys(unsigned long word)
+/* The physical slot of a PHYS word */
+static inline swp_entry_t vswap_decode_phys(unsigned long word)
 {
 	return swp_entry((word >> VSWAP_TAG_BITS) &
 			 ((1UL << MAX_SWAPFILES_SHIFT) - 1),
 			 (word >> VSWAP_PHYS_OFF_SHIFT) & U32_MAX);
 }
 
-static inline unsigned short vswap_word_memcg(unsigned long word)
+/* The memcg id a PHYS word's swap charge went to; 0: none */
+static inline unsigned short vswap_decode_memcg(unsigned long word)
 {
 	return word >> VSWAP_PHYS_ID_SHIFT;
 }
@@ -89,10 +95,11 @@ struct vswap_map_block {
  * slots is handed out and freed (after an RCU grace period) when the last
  * one is freed.  Indexed by cluster number in vswap.clusters; erased there
  * under its cluster lock (and published whole, before any slot is taken).
+ * "Cluster lock" is the spinlock vswap_cluster_lock() returns for it.
  */
 struct vswap_cluster {
-	unsigned int index;
-	u32 gen;			/* tells it from an earlier one */
+	unsigned int index;		/* constant */
+	u32 gen;			/* constant: tells it from an earlier one */
 	unsigned int used;		/* slots in use; cluster lock */
 	unsigned int next;		/* next slot to try; cluster lock */
 	/*
@@ -101,38 +108,47 @@ struct vswap_cluster {
 	 * holder of the cluster lock puts it on or off the list as its use
 	 * count changes, vswap_next_cluster() takes it off.
 	 */
-	struct list_head list;
-	bool owned;
+	struct list_head list;		/* list_lock */
+	bool owned;			/* list_lock */
 	struct rcu_head rcu;
+	/*
+	 * The backend word of each slot (enum vswap_tag): changed with the
+	 * slot's swap cache folio locked, or under the cluster lock while
+	 * no folio holds the slot (allocation, free); read locklessly.
+	 */
 	unsigned long table[VSWAP_CLUSTER];
+	/* swap_cgroup's id of each slot: the core's rules (->cgroup_id) */
 	unsigned short memcg_id[VSWAP_CLUSTER];
 };
 
 /* Counters shown in debugfs; see the table in README.md. */
 enum vswap_stat {
-	VSWAP_SLOTS_INMEM,
-	VSWAP_SLOTS_ZERO,
-	VSWAP_SLOTS_ZSWAP,
-	VSWAP_SLOTS_PHYS,
-	VSWAP_CLUSTERS,
-	VSWAP_MAP_PAGES,
-	VSWAP_SWPOUT_ZERO,
-	VSWAP_SWPOUT_ZSWAP,
-	VSWAP_SWPOUT_INMEM,
-	VSWAP_SWPOUT_PHYS,
-	VSWAP_SWPIN_ZERO,
-	VSWAP_SWPIN_ZSWAP,
-	VSWAP_SWPIN_PHYS,
-	VSWAP_ZSWAP_WRITEBACK,
-	VSWAP_UNUSE_MOVED,
-	VSWAP_IO_ERROR,
-	VSWAP_CHARGE,
-	VSWAP_UNCHARGE,
-	VSWAP_CHARGE_FAIL,
-	VSWAP_ZSWAP_REJECT,
-	VSWAP_LARGE_REFUSED,
-	VSWAP_ALLOC_FAIL,
-	VSWAP_READ_ERROR,
+	/* gauges: slots whose data is now ... */
+	VSWAP_SLOTS_INMEM,	/* in a swap cache folio only (no backend took it) */
+	VSWAP_SLOTS_ZERO,	/* a zero-filled page, stored nowhere */
+	VSWAP_SLOTS_ZSWAP,	/* compressed in zswap */
+	VSWAP_SLOTS_PHYS,	/* on a physical swap device */
+	VSWAP_CLUSTERS,		/* clusters allocated (struct vswap_cluster) */
+	VSWAP_MAP_PAGES,	/* swap_map pages mapped (struct vswap_map_block) */
+	/* events: pages written out to ... */
+	VSWAP_SWPOUT_ZERO,	/* the zero backend */
+	VSWAP_SWPOUT_ZSWAP,	/* zswap */
+	VSWAP_SWPOUT_INMEM,	/* nowhere: kept dirty in memory */
+	VSWAP_SWPOUT_PHYS,	/* a physical device, by reclaim */
+	/* events: pages read back from ... */
+	VSWAP_SWPIN_ZERO,	/* the zero backend (filled with zeroes) */
+	VSWAP_SWPIN_ZSWAP,	/* zswap */
+	VSWAP_SWPIN_PHYS,	/* a physical device (reads started) */
+	VSWAP_ZSWAP_WRITEBACK,	/* zswap entries moved to a physical device */
+	VSWAP_UNUSE_MOVED,	/* slots a physical swapoff moved into memory */
+	VSWAP_IO_ERROR,		/* synchronous reads from a device that failed */
+	VSWAP_CHARGE,		/* memory.swap charges taken for physical slots */
+	VSWAP_UNCHARGE,		/* ... and undone */
+	VSWAP_CHARGE_FAIL,	/* physical slots refused by memory.swap.max */
+	VSWAP_ZSWAP_REJECT,	/* pages zswap did not take */
+	VSWAP_LARGE_REFUSED,	/* large folios refused a slot (they get split) */
+	VSWAP_ALLOC_FAIL,	/* slot allocations that failed (full, no memory) */
+	VSWAP_READ_ERROR,	/* reads of a slot with no data (a bug) */
 	VSWAP_NR_STATS,
 };
 
@@ -168,6 +184,17 @@ struct vswap {
 
 extern struct vswap vswap;
 
+/* The word layout and the cluster geometry, checked at build time */
+static inline void vswap_check_layout(void)
+{
+	BUILD_BUG_ON(VSWAP_TAG_MASK + 1 < VSWAP_NR_TAGS);
+	/* type, 32-bit offset and a 16-bit memcg id above the tag */
+	BUILD_BUG_ON(VSWAP_PHYS_ID_SHIFT + 16 > BITS_PER_LONG);
+	BUILD_BUG_ON(sizeof_field(struct vswap_cluster, memcg_id[0]) != 2);
+	/* swap_map bytes of a cluster never straddle two pages */
+	BUILD_BUG_ON(PAGE_SIZE % VSWAP_CLUSTER);
+}
+
 /* A run of physical slots being released; see vswap_release_add(). */
 struct vswap_release {
 	swp_entry_t start;
@@ -201,14 +228,14 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		unsigned int nr);
 unsigned short *vswap_cgroup_id(swp_entry_t entry);
 struct swap_cluster_info *vswap_cluster_lock(unsigned long offset);
-unsigned long *vswap_slot(swp_entry_t entry);
+unsigned long *vswap_word_of(swp_entry_t entry);
 
 /* backend.c */
 bool vswap_can_writeout(swp_entry_t entry);
 int vswap_writepage(struct folio *folio, struct writeback_control *wbc);
 void vswap_writeout(struct folio *folio, struct writeback_control *wbc);
 void vswap_read_folio(struct folio *folio);
-unsigned long vswap_set_word(unsigned long *slot, unsigned long word);
+unsigned long vswap_set_word(unsigned long *wp, unsigned long word);
 void vswap_release_add(struct vswap_release *r, unsigned long word);
 void vswap_release_flush(struct vswap_release *r);
 int vswap_unuse(int type);
