@@ -16,6 +16,9 @@
 #      the whole suite again on the debug flavor (KASAN, lockdep, fault
 #      injection, ...) at VSWAP_DEBUG_SCALE percent of the workload
 #      (default 25); 0 skips it.
+#      VSWAP_DKMS_TEST=0, VSWAP_BUILD_CHECK=0: leave out the DKMS test
+#      (scripts/dkms-test.sh) or the build check under Debian's kernel
+#      config (scripts/build-check.sh) of a full run.
 # The very last line is always "N passed, N failed[, N skipped]"; the exit
 # status is non-zero on any failure, kernel-log problem, timeout, or when no
 # test ran.
@@ -150,6 +153,26 @@ if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_HIBERNATE_
 	PASS=$((PASS + HP)) FAIL=$((FAIL + HF)) SKIP=$((SKIP + HS))
 fi
 
+# Build check under Debian's own kernel config (scripts/build-check.sh:
+# mm/, kernel/power/ and vswap.ko with CONFIG_SWAP_OPS=y, the touched files
+# with SWAP_OPS=n and with MEMCG=n, -Werror; ~1 min warm, ~11 min on a
+# new machine): full runs only, its cases count into the closing line.
+# VSWAP_BUILD_CHECK=0 skips it.
+if [ "${#NAMES[@]}" -eq 0 ] && [ "${VSWAP_BUILD_CHECK:-1}" != 0 ]; then
+	BRES=$(mktemp)
+	log "build check under Debian's kernel config (scripts/build-check.sh)..."
+	phase build-check "$VSWAP_SCRIPTS/build-check.sh" --result-file "$BRES" || RC=1
+	BP=$(sed -n 's/^pass=//p' "$BRES") BF=$(sed -n 's/^fail=//p' "$BRES") BS=$(sed -n 's/^skip=//p' "$BRES")
+	rm -f "$BRES"
+	if [ -z "$BF" ]; then
+		log "FAILED: scripts/build-check.sh reported no result - counting it as 1 failure"
+		BP=0 BF=1 BS=0 RC=1
+	fi
+	[ "$BF" -eq 0 ] || RC=1
+	log "build-check: $BP passed, $BF failed, $BS skipped"
+	PASS=$((PASS + BP)) FAIL=$((FAIL + BF)) SKIP=$((SKIP + BS))
+fi
+
 # More CPUs: on full runs of the vm flavor, boot it again with 4 vCPUs
 # (VSWAP_SMP) for the tests that race CPUs against each other (~4 min; TCG
 # runs the extra vCPUs as threads on the host's cores).  Its cases count
@@ -160,7 +183,7 @@ if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_SMP_TESTS:
 	log "4 vCPUs: ${SMP_TESTS[*]}..."
 	# shellcheck disable=SC2317  # invoked indirectly via phase
 	run_smp() {
-		VSWAP_SMP=4 VSWAP_CI_DEBUG=0 VSWAP_DKMS_TEST=0 \
+		VSWAP_SMP=4 VSWAP_CI_DEBUG=0 VSWAP_DKMS_TEST=0 VSWAP_BUILD_CHECK=0 \
 			"$VSWAP_SCRIPTS/test.sh" "${SMP_TESTS[@]}" 2>&1 | tee "$SOUT" | sed -u 's/^/[smp4] /'
 		return "${PIPESTATUS[0]}"
 	}
@@ -189,7 +212,7 @@ if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_CI_DEBUG:-
 	log "debug flavor: whole suite on the debug kernel (VSWAP_SCALE=${VSWAP_DEBUG_SCALE:-25})..."
 	# shellcheck disable=SC2317  # invoked indirectly via phase
 	run_debug() {
-		VSWAP_FLAVOR=debug VSWAP_CI_DEBUG=0 VSWAP_DKMS_TEST=0 \
+		VSWAP_FLAVOR=debug VSWAP_CI_DEBUG=0 VSWAP_DKMS_TEST=0 VSWAP_BUILD_CHECK=0 \
 			VSWAP_SCALE=${VSWAP_DEBUG_SCALE:-25} \
 			VSWAP_VM_TIMEOUT=${VSWAP_DEBUG_VM_TIMEOUT:-3000} \
 			VSWAP_TEST_TIMEOUT=${VSWAP_DEBUG_TEST_TIMEOUT:-1200} \
