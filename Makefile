@@ -5,6 +5,7 @@
 #   make KDIR=... clean
 #   make KDIR=... modules_install
 #   make dkms-install | dkms-add | dkms-remove	(root; scripts/dkms-install.sh)
+#   make deb		vswap-dkms_<VERSION>_all.deb (scripts/deb.sh)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
@@ -13,7 +14,8 @@ all: modules
 modules modules_install clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $@
 
-# DKMS: copy the sources to /usr/src/vswap-$(cat VERSION)/ and register them.
+# DKMS: copy the sources to /usr/src/vswap-$(cat VERSION)/ and register them;
+# install (or remove) the files that load vswap at boot (boot/).
 dkms-install:
 	$(CURDIR)/scripts/dkms-install.sh
 dkms-add:
@@ -21,4 +23,8 @@ dkms-add:
 dkms-remove:
 	$(CURDIR)/scripts/dkms-install.sh --remove
 
-.PHONY: all modules modules_install clean dkms-install dkms-add dkms-remove
+# Debian package vswap-dkms (debhelper + dh-dkms), in this directory.
+deb:
+	$(CURDIR)/scripts/deb.sh
+
+.PHONY: all modules modules_install clean dkms-install dkms-add dkms-remove deb
