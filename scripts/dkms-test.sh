@@ -6,18 +6,34 @@
 # this after the VM tests.  Steps:
 #   1. `make bindeb-pkg` of the pipeline's kernel (incremental, in the same
 #      O= build dir) -> linux-headers-<kver>_*.deb, dpkg -i it on the host;
-#   2. scripts/dkms-install.sh --add-only (/usr/src/vswap-<VERSION>, dkms add);
-#      the kernel postinst hook /etc/kernel/postinst.d/dkms must autoinstall
-#      vswap for <kver>; then an explicit `dkms build` + `dkms install`
-#      (timed); modinfo checks;
-#   3. boot the kernel with the DKMS-installed /lib/modules/<kver> added to
-#      the initramfs: tests/guest/job-dkms.sh does `modprobe vswap
-#      max_pages=...`, swaps through it and unloads it;
+#   2. scripts/dkms-install.sh --add-only (/usr/src/vswap-<VERSION>, dkms add,
+#      the boot files of boot/); the kernel postinst hook
+#      /etc/kernel/postinst.d/dkms must autoinstall vswap for <kver>; then an
+#      explicit `dkms build` + `dkms install` (timed); modinfo checks; the
+#      boot files: installed as shipped, the swap.d drop-in orders a swap
+#      unit after systemd-modules-load.service (systemd-analyze verify),
+#      the GRUB snippet gives zswap.enabled=1 (sourced as grub-mkconfig
+#      does); max_pages is changed in /etc/modprobe.d/vswap.conf, as an
+#      admin would, and libkmod (`modprobe -n`) applies it;
+#   3. boot the kernel with the DKMS-installed /lib/modules/<kver>, the
+#      installed modules-load.d and modprobe.d files and the host's kmod
+#      added to the initramfs, and the GRUB snippet's command line:
+#      tests/guest/job-dkms.sh boots in systemd's order (modules-load, then
+#      `swapon -a` of /dev/vda), checks the options, zswap, /dev/vda as a
+#      vswap backend and the data, then `modprobe vswap max_pages=...` by
+#      hand, swaps through it and unloads it;
 #   4. Debian's stock linux-headers-<pinned>-amd64 (apt-get download + dpkg -x
 #      into $VSWAP_CACHE, nothing installed): `dkms build` is skipped with exit
 #      77 and a message naming hooks-patch/, `dkms autoinstall` and the
 #      headers' postinst hook still succeed (with vswap installed for <kver>);
-#   5. `dkms remove --all` + purge of the headers package leave nothing behind.
+#   5. dkms-install.sh again keeps the edited boot file; `--remove` leaves
+#      nothing behind (DKMS, /usr/src, the boot files);
+#   6. `make deb` (scripts/deb.sh): vswap-dkms_<VERSION>_all.deb, its files
+#      and conffiles; `dpkg -i` with <kver>'s headers installed and the
+#      stock headers visible as /lib/modules/<stock>/build: built and
+#      installed for <kver>, skipped for stock, exit 0; the stock headers'
+#      postinst hook still succeeds; `apt-get purge` leaves nothing behind;
+#   7. purge of the headers package.
 # Prints "ok N - ..." / "not ok N - ..." and "# dkms: N passed, N failed";
 # --result-file gets pass=/fail=/skip=.  Exit 0 iff nothing failed.
 set -uo pipefail
@@ -68,8 +84,22 @@ if [ "$(id -u)" != 0 ]; then
 	skip "DKMS test needs root"
 	finish
 fi
-if [ -e /var/lib/dkms/vswap ] || compgen -G "/usr/src/vswap-*" >/dev/null; then
-	skip "vswap is already registered with DKMS on this host (scripts/dkms-install.sh --remove to drop it); not touching it"
+# The boot files (boot/, installed at the same path under /).
+mapfile -t BOOT_FILES < <(cd "$VSWAP_ROOT/boot" && find . -type f | sed 's|^\./|/|' | LC_ALL=C sort)
+pkg_present() { dpkg-query -W -f='${Status}\n' vswap-dkms 2>/dev/null | grep -qv not-installed; }
+boot_files_present() {
+	local f
+	for f in "${BOOT_FILES[@]}"; do [ -e "$f" ] && return 0; done
+	return 1
+}
+# Their directories that do not exist yet must not be left behind either.
+NEW_DIRS=()
+for f in "${BOOT_FILES[@]}"; do
+	d=$(dirname "$f")
+	[ -d "$d" ] || NEW_DIRS+=("$d")
+done
+if [ -e /var/lib/dkms/vswap ] || compgen -G "/usr/src/vswap-*" >/dev/null || pkg_present || boot_files_present; then
+	skip "vswap is already installed on this host (DKMS, vswap-dkms or its boot files; make dkms-remove or apt-get purge vswap-dkms to drop it); not touching it"
 	finish
 fi
 if [ ! -f "$KBUILD/include/config/kernel.release" ] || [ ! -f "$KBUILD/arch/x86/boot/bzImage" ]; then
@@ -85,8 +115,12 @@ DKMS_OTHER_BEFORE=$(dkms status 2>/dev/null | grep -v '^vswap/' | sort)
 note "kernel $KREL ($KBUILD), vswap $VER, stock kernel $STOCK_KVER, logs in $LOGD"
 
 cleanup_host() {
+	pkg_present && dpkg --purge vswap-dkms >/dev/null 2>&1
 	dkms remove "vswap/$VER" --all >/dev/null 2>&1
 	rm -rf "/usr/src/vswap-$VER"
+	local f
+	for f in "${BOOT_FILES[@]}"; do rm -f "$f" "$f.vswap-new"; done
+	for f in "${NEW_DIRS[@]}"; do rmdir "$f" 2>/dev/null; done
 	if [ "$had_hdr" != ii ] && dpkg-query -W "$HDRPKG" >/dev/null 2>&1; then
 		dpkg --purge "$HDRPKG" >/dev/null 2>&1
 	fi
@@ -118,7 +152,7 @@ else
 fi
 
 # ---- 2. dkms add / autoinstall / build / install ----------------------------
-t "scripts/dkms-install.sh --add-only (/usr/src/vswap-$VER, dkms add)" \
+t "scripts/dkms-install.sh --add-only (/usr/src/vswap-$VER, dkms add, boot files)" \
 	eval '"$VSWAP_SCRIPTS/dkms-install.sh" --add-only >"$LOGD/dkms-add.log" 2>&1'
 t "/usr/src/vswap-$VER/dkms.conf carries PACKAGE_VERSION=\"$VER\" literally" \
 	grep -qx "PACKAGE_VERSION=\"$VER\"" "/usr/src/vswap-$VER/dkms.conf"
@@ -152,23 +186,68 @@ t "modinfo: license GPL, description set" eval '[ "$(mi license)" = GPL ] && [ -
 t "modinfo: parameter max_pages documented" eval 'mi parm | grep -q "^max_pages:.\{10,\}"'
 t "modinfo: vermagic $KREL" eval '[ "$(mi vermagic | cut -d" " -f1)" = "$KREL" ]'
 t "modprobe --dry-run -S $KREL vswap max_pages=4096 resolves it" \
-	eval 'modprobe -n -v -S "$KREL" vswap max_pages=4096 2>&1 | grep -q "updates/dkms/vswap.ko max_pages=4096"'
+	eval 'modprobe -n -v -S "$KREL" vswap max_pages=4096 2>&1 | grep -q "updates/dkms/vswap.ko .*max_pages=4096"'
+
+# The boot files that dkms-install.sh installed.
+same_as_shipped() {
+	local f
+	for f in "${BOOT_FILES[@]}"; do cmp -s "$VSWAP_ROOT/boot$f" "$f" || return 1; done
+}
+t "boot files installed as shipped: ${BOOT_FILES[*]}" same_as_shipped
+# systemd's view of a swap unit for /dev/vda (as systemd-fstab-generator
+# writes one) with the installed drop-in: its debug output lists the
+# unit's drop-ins and dependencies.
+swap_unit_ordered() {
+	local d rc
+	d=$(mktemp -d)
+	printf '[Unit]\nDescription=/dev/vda\n[Swap]\nWhat=/dev/vda\n' >"$d/dev-vda.swap"
+	SYSTEMD_LOG_LEVEL=debug SYSTEMD_UNIT_PATH="$d:" systemd-analyze verify --man=no "$d/dev-vda.swap" >"$LOGD/swap-unit.log" 2>&1
+	rc=$?
+	rm -rf "$d"
+	[ "$rc" = 0 ] && grep -q "DropIn Path: .*/systemd/system/swap.d/vswap.conf" "$LOGD/swap-unit.log" &&
+		grep -q "After: systemd-modules-load.service" "$LOGD/swap-unit.log" &&
+		! grep -q "swap.d/vswap.conf:[0-9]" "$LOGD/swap-unit.log"
+}
+if command -v systemd-analyze >/dev/null; then
+	t "systemd-analyze verify: a swap unit for /dev/vda gets swap.d/vswap.conf, After=systemd-modules-load.service" swap_unit_ordered
+else
+	skip "systemd-analyze not installed (package systemd): swap.d drop-in not checked"
+fi
+# grub-mkconfig sources /etc/default/grub, then /etc/default/grub.d/*.cfg.
+GRUB_ARGS=$(sh -c 'GRUB_CMDLINE_LINUX_DEFAULT=; . "$1" && echo $GRUB_CMDLINE_LINUX_DEFAULT' sh /etc/default/grub.d/vswap.cfg 2>&1)
+t "/etc/default/grub.d/vswap.cfg (sourced as grub-mkconfig does) adds '$GRUB_ARGS'" [ "$GRUB_ARGS" = zswap.enabled=1 ]
+# An admin changes an option where the comments say.
+TEST_PAGES=262144
+sed -i "s/^options vswap max_pages=0\$/options vswap max_pages=$TEST_PAGES/" /etc/modprobe.d/vswap.conf
+t "max_pages=$TEST_PAGES set in /etc/modprobe.d/vswap.conf; modprobe -n -v -S $KREL vswap (libkmod) passes it" \
+	eval 'grep -qx "options vswap max_pages=$TEST_PAGES" /etc/modprobe.d/vswap.conf &&
+		modprobe -n -v -S "$KREL" vswap 2>&1 | grep -q "updates/dkms/vswap.ko max_pages=$TEST_PAGES"'
 
 # ---- 3. the DKMS-installed module in the VM --------------------------------
 INITRD=$WORK/initramfs-dkms.cpio.gz
 if [ -f "$KO" ] && [ -f "$VSWAP_OUT/initramfs.cpio.gz" ]; then
 	# Second cpio archive appended to the pipeline's initramfs: the kernel
 	# unpacks both.  It adds /lib/modules/<kver>/ (vswap.ko + modules.dep*).
+	# Also: the installed modules-load.d and modprobe.d files, and the host's
+	# kmod with the libraries ldd lists (at their host paths), the
+	# modprobe that reads them at boot on Debian.
 	stage=$(mktemp -d)
-	mkdir -p "$stage/lib/modules/$KREL/updates/dkms"
+	mkdir -p "$stage/lib/modules/$KREL/updates/dkms" "$stage/etc/modules-load.d" "$stage/etc/modprobe.d"
 	cp "$KO" "$stage/lib/modules/$KREL/updates/dkms/"
 	cp /lib/modules/"$KREL"/modules.* "$stage/lib/modules/$KREL/" 2>/dev/null
+	cp /etc/modules-load.d/vswap.conf "$stage/etc/modules-load.d/"
+	cp /etc/modprobe.d/vswap.conf "$stage/etc/modprobe.d/"
+	kmod=$(readlink -f "$(command -v kmod)")
+	install -D -m 0755 "$kmod" "$stage/usr/lib/vswap-test/kmod"
+	for lib in $(ldd "$kmod" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		install -D -m 0755 "$(readlink -f "$lib")" "$stage$lib"
+	done
 	(cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner 0:0 --quiet | gzip -1) >"$WORK/overlay.cpio.gz"
 	rm -rf "$stage"
 	cat "$VSWAP_OUT/initramfs.cpio.gz" "$WORK/overlay.cpio.gz" >"$INITRD"
 	RES=$(mktemp)
 	"$VSWAP_SCRIPTS/vm.sh" --job dkms --initrd "$INITRD" --timeout "${VSWAP_DKMS_VM_TIMEOUT:-300}" \
-		--append "vswap.dkms_version=$VER" --result-file "$RES" | sed 's/^/# /'
+		--append "vswap_dkms.version=$VER vswap_dkms.max_pages=$TEST_PAGES $GRUB_ARGS" --result-file "$RES" | sed 's/^/# /'
 	vlog=$(sed -n 's/^log=//p' "$RES")
 	status=$(sed -n 's/^status=//p' "$RES")
 	rm -f "$RES"
@@ -230,14 +309,94 @@ else
 	nok "stock headers $STOCK_KVER ($KVER_DEB) could not be downloaded (log: $LOGD/apt-download.log)"
 fi
 
-# ---- 5. removal --------------------------------------------------------------
-t "scripts/dkms-install.sh --remove (dkms remove vswap/$VER --all)" \
+# ---- 5. again, then removal -------------------------------------------------
+# Installing again (a new version, say) keeps the admin's edit.
+kept_edit() {
+	"$VSWAP_SCRIPTS/dkms-install.sh" --add-only >"$LOGD/dkms-add-again.log" 2>&1 &&
+		grep -qx "options vswap max_pages=$TEST_PAGES" /etc/modprobe.d/vswap.conf &&
+		cmp -s "$VSWAP_ROOT/boot/etc/modprobe.d/vswap.conf" /etc/modprobe.d/vswap.conf.vswap-new &&
+		grep -q "kept /etc/modprobe.d/vswap.conf" "$LOGD/dkms-add-again.log"
+}
+t "dkms-install.sh again: the edited /etc/modprobe.d/vswap.conf is kept, the shipped one is .vswap-new" kept_edit
+t "scripts/dkms-install.sh --remove (dkms remove vswap/$VER --all, boot files)" \
 	eval '"$VSWAP_SCRIPTS/dkms-install.sh" --remove >"$LOGD/dkms-remove.log" 2>&1'
-left=$(
+# leftovers: what a vswap install can leave, one path a line
+leftovers() {
+	local f
 	ls -d /var/lib/dkms/vswap /usr/src/vswap-* 2>/dev/null
 	compgen -G "/lib/modules/*/updates/dkms/vswap.ko*"
-)
-t "nothing left in /var/lib/dkms/vswap, /usr/src/vswap-*, /lib/modules/*/updates/dkms/vswap.ko*${left:+ (left: $(echo "$left" | xargs))}" [ -z "$left" ]
+	for f in "${BOOT_FILES[@]}"; do compgen -G "$f*"; done
+	for f in "${NEW_DIRS[@]}"; do ls -d "$f" 2>/dev/null; done
+}
+left=$(leftovers)
+t "nothing left in /var/lib/dkms/vswap, /usr/src/vswap-*, /lib/modules/*/updates/dkms/vswap.ko*, the boot files${left:+ (left: $(echo "$left" | xargs))}" [ -z "$left" ]
+
+# ---- 6. the vswap-dkms package ------------------------------------------------
+DEBD=$WORK/deb
+rm -rf "$DEBD"
+t0=$(date +%s)
+"$VSWAP_SCRIPTS/deb.sh" --out "$DEBD" >"$LOGD/deb-build.log" 2>&1
+rc=$?
+VDEB=$DEBD/vswap-dkms_${VER}_all.deb
+t "make deb (scripts/deb.sh, $(fmt_secs $(($(date +%s) - t0)))): ${VDEB##*/}" eval '[ "$rc" = 0 ] && [ -f "$VDEB" ]'
+if [ -f "$VDEB" ]; then
+	deb_files() {
+		local f want=("./usr/src/vswap-$VER/"{dkms.conf,Kbuild,Makefile,VERSION,README.md,src/module.c,src/vswap.h,hooks-patch/series})
+		for f in "${BOOT_FILES[@]}"; do want+=(".$f"); done
+		dpkg-deb -c "$VDEB" | awk '{print $6}' >"$LOGD/deb-contents.txt" || return 1
+		for f in "${want[@]}"; do grep -qxF "$f" "$LOGD/deb-contents.txt" || { echo "# missing: $f"; return 1; }; done
+		! grep -qE '\.(o|ko|mod|cmd)$' "$LOGD/deb-contents.txt"
+	}
+	t "deb: the DKMS source tree /usr/src/vswap-$VER/ (sources only) and the boot files" deb_files
+	t "deb: conffiles are the /etc boot files" \
+		eval '[ "$(dpkg-deb -I "$VDEB" conffiles | LC_ALL=C sort | xargs)" = "$(printf "%s\n" "${BOOT_FILES[@]}" | grep "^/etc/" | xargs)" ]'
+	t "deb: dkms.conf has PACKAGE_VERSION=\"$VER\"; Depends: dkms" \
+		eval 'dpkg-deb --fsys-tarfile "$VDEB" | tar -xOf - "./usr/src/vswap-$VER/dkms.conf" | grep -qx "PACKAGE_VERSION=\"$VER\"" &&
+			dpkg-deb -f "$VDEB" Depends | grep -q "^dkms"'
+
+	# Debian's stock headers, as an installed kernel for the postinst.
+	if [ ! -e "/lib/modules/$STOCK_KVER" ] && [ -f "$SDIR/.config" ]; then
+		STOCK_FAKE_MODDIR=/lib/modules/$STOCK_KVER
+		mkdir -p "$STOCK_FAKE_MODDIR" && ln -s "$SDIR" "$STOCK_FAKE_MODDIR/build"
+	fi
+	# dkms' postinst builds for the running kernel and the newest one in
+	# /boot, or, in a chroot or container (the running kernel has no
+	# /lib/modules), for every kernel; autoinstall_all_kernels (as in
+	# /etc/dkms/framework.conf) makes that the same on every host.
+	t0=$(date +%s)
+	autoinstall_all_kernels=1 dpkg -i "$VDEB" >"$LOGD/deb-install.log" 2>&1
+	rc=$?
+	sed -n '/Building for/,$p' "$LOGD/deb-install.log" | sed 's/^/# /'
+	t "dpkg -i ${VDEB##*/} ($(fmt_secs $(($(date +%s) - t0)))): exit 0, configured" \
+		eval '[ "$rc" = 0 ] && [ "$(dpkg-query -W -f="\${db:Status-Abbrev}" vswap-dkms)" = "ii " ]'
+	t "deb: built and installed for $KREL by its postinst ($KO, version $VER)" \
+		eval 'dkms status -m vswap -v "$VER" -k "$KREL" 2>/dev/null | grep -q ": installed" && [ -f "$KO" ] && [ "$(mi version)" = "$VER" ]'
+	if [ -n "${STOCK_FAKE_MODDIR:-}" ]; then
+		t "deb: stock $STOCK_KVER skipped by its postinst (vswap's message), nothing built for it" \
+			eval 'grep -q "kernel $STOCK_KVER has no CONFIG_SWAP_OPS=y" "$LOGD/deb-install.log" &&
+				! dkms status -m vswap -k "$STOCK_KVER" 2>/dev/null | grep -qE ": (built|installed)"'
+		t "deb: stock: /etc/kernel/header_postinst.d/dkms $STOCK_KVER exits 0" \
+			eval '/etc/kernel/header_postinst.d/dkms "$STOCK_KVER" >"$LOGD/deb-stock-hook.log" 2>&1'
+	else
+		skip "deb: stock headers (/lib/modules/$STOCK_KVER exists on this host, or no stock headers)"
+	fi
+	t "deb: boot files installed as shipped, the /etc ones dpkg conffiles" \
+		eval 'same_as_shipped && [ "$(dpkg-query -W -f="\${Conffiles}" vswap-dkms | awk "NF {print \$1}" | LC_ALL=C sort | xargs)" = \
+			"$(printf "%s\n" "${BOOT_FILES[@]}" | grep "^/etc/" | xargs)" ]'
+	t0=$(date +%s)
+	DEBIAN_FRONTEND=noninteractive apt-get purge -y -q vswap-dkms >"$LOGD/deb-purge.log" 2>&1
+	rc=$?
+	t "apt-get purge vswap-dkms ($(fmt_secs $(($(date +%s) - t0))))" [ "$rc" = 0 ]
+	left=$(leftovers)
+	t "purge leaves nothing: package gone, /var/lib/dkms/vswap, /usr/src/vswap-*, vswap.ko, boot files${left:+ (left: $(echo "$left" | xargs))}" \
+		eval '[ -z "$left" ] && ! pkg_present'
+	if [ -n "${STOCK_FAKE_MODDIR:-}" ]; then
+		rm -rf "$STOCK_FAKE_MODDIR"
+		STOCK_FAKE_MODDIR=
+	fi
+fi
+
+# ---- 7. the test kernel's headers --------------------------------------------
 if [ "$had_hdr" != ii ]; then
 	t "dpkg --purge $HDRPKG" eval 'dpkg --purge "$HDRPKG" >"$LOGD/dpkg-purge.log" 2>&1'
 fi
