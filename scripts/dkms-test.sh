@@ -228,11 +228,13 @@ INITRD=$WORK/initramfs-dkms.cpio.gz
 if [ -f "$KO" ] && [ -f "$VSWAP_OUT/initramfs.cpio.gz" ]; then
 	# Second cpio archive appended to the pipeline's initramfs: the kernel
 	# unpacks both.  It adds /lib/modules/<kver>/ (vswap.ko + modules.dep*).
-	# Also: the installed modules-load.d and modprobe.d files, and the host's
+	# Also: the installed modules-load.d and modprobe.d files, the host's
 	# kmod with the libraries ldd lists (at their host paths), the
-	# modprobe that reads them at boot on Debian.
+	# modprobe that reads them at boot on Debian, and this tree's guest
+	# job (the pipeline's initramfs may come from another tree).
 	stage=$(mktemp -d)
-	mkdir -p "$stage/lib/modules/$KREL/updates/dkms" "$stage/etc/modules-load.d" "$stage/etc/modprobe.d"
+	mkdir -p "$stage/lib/modules/$KREL/updates/dkms" "$stage/etc/modules-load.d" "$stage/etc/modprobe.d" "$stage/guest"
+	install -m 0755 "$VSWAP_ROOT/tests/guest/job-dkms.sh" "$stage/guest/"
 	cp "$KO" "$stage/lib/modules/$KREL/updates/dkms/"
 	cp /lib/modules/"$KREL"/modules.* "$stage/lib/modules/$KREL/" 2>/dev/null
 	cp /etc/modules-load.d/vswap.conf "$stage/etc/modules-load.d/"
