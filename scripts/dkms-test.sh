@@ -353,7 +353,8 @@ if [ -f "$VDEB" ]; then
 	t "deb: conffiles are the /etc boot files" \
 		eval '[ "$(dpkg-deb -I "$VDEB" conffiles | LC_ALL=C sort | xargs)" = "$(printf "%s\n" "${BOOT_FILES[@]}" | grep "^/etc/" | xargs)" ]'
 	t "deb: dkms.conf has PACKAGE_VERSION=\"$VER\"; Depends: dkms" \
-		eval 'dpkg-deb --fsys-tarfile "$VDEB" | tar -xOf - "./usr/src/vswap-$VER/dkms.conf" | grep -qx "PACKAGE_VERSION=\"$VER\"" &&
+		eval 'conf=$(dpkg-deb --fsys-tarfile "$VDEB" | tar -xOf - "./usr/src/vswap-$VER/dkms.conf") &&
+			grep -qx "PACKAGE_VERSION=\"$VER\"" <<<"$conf" &&
 			dpkg-deb -f "$VDEB" Depends | grep -q "^dkms"'
 
 	# Debian's stock headers, as an installed kernel for the postinst.
