@@ -2,6 +2,7 @@
 /*
  * vswap: counters in /sys/kernel/debug/vswap/, one read-only decimal file
  * each.  Writes fail with EACCES.  README.md has a table of their meaning.
+ * sysfs.c shows the same files in /sys/module/vswap/stats/.
  */
 #include <linux/debugfs.h>
 #include <linux/slab.h>
@@ -10,14 +11,7 @@
 
 static struct dentry *vswap_debugfs_root;
 
-/* Files that are not a plain counter of enum vswap_stat */
-enum {
-	VSWAP_FILE_CAPACITY = VSWAP_NR_STATS,
-	VSWAP_FILE_SLOTS_USED,
-	VSWAP_FILE_METADATA_BYTES,
-};
-
-static const char * const vswap_file_names[] = {
+const char * const vswap_file_names[VSWAP_NR_FILES] = {
 	[VSWAP_SLOTS_INMEM] = "inmem",
 	[VSWAP_SLOTS_ZERO] = "zero",
 	[VSWAP_SLOTS_ZSWAP] = "zswap",
@@ -60,23 +54,24 @@ size_t vswap_metadata_bytes(void)
 		atomic_long_read(&vswap.space_pages) * PAGE_SIZE;
 }
 
-static int vswap_file_get(void *data, u64 *val)
+/* The value of file @item (an index of vswap_file_names) */
+u64 vswap_file_value(unsigned long item)
 {
-	unsigned long item = (unsigned long)data;
-
 	switch (item) {
 	case VSWAP_FILE_CAPACITY:
-		*val = vswap.capacity;
-		break;
+		return vswap.capacity;
 	case VSWAP_FILE_SLOTS_USED:
-		*val = READ_ONCE(vswap.si->inuse_pages);
-		break;
+		return READ_ONCE(vswap.si->inuse_pages);
 	case VSWAP_FILE_METADATA_BYTES:
-		*val = vswap_metadata_bytes();
-		break;
+		return vswap_metadata_bytes();
 	default:
-		*val = vswap_stat_read(item);
+		return vswap_stat_read(item);
 	}
+}
+
+static int vswap_file_get(void *data, u64 *val)
+{
+	*val = vswap_file_value((unsigned long)data);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(vswap_file_fops, vswap_file_get, NULL, "%llu\n");

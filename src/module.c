@@ -171,6 +171,11 @@ static int __init vswap_init(void)
 	}
 	vswap.si = si;
 	vswap_debugfs_init();
+	err = vswap_sysfs_init();
+	if (err) {
+		pr_err("cannot create /sys/module/vswap/stats: %d\n", err);
+		goto unregister;
+	}
 	/* Only now can reclaim (or a physical swapoff) call into us */
 	swap_ops_enable(si);
 	pr_info("virtual swap device of %lu pages (type %d)\n",
@@ -179,6 +184,9 @@ static int __init vswap_init(void)
 	pr_info("rmmod is refused while a virtual slot is in use: swapoff /dev/vswap, then rmmod\n");
 	return 0;
 
+unregister:
+	vswap_debugfs_exit();
+	swap_ops_unregister(si);
 deregister:
 	misc_deregister(&vswap_misc);
 free_map:
@@ -198,6 +206,8 @@ static void __exit vswap_exit(void)
 	struct vswap_cluster *c;
 	unsigned long idx;
 
+	/* Waits for readers in a sysfs ->show; debugfs does the same */
+	vswap_sysfs_exit();
 	vswap_debugfs_exit();
 	/* No slot is in use: that holds a module reference */
 	swap_ops_unregister(vswap.si);

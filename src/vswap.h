@@ -121,7 +121,7 @@ struct vswap_cluster {
 	unsigned short memcg_id[VSWAP_CLUSTER];
 };
 
-/* Counters shown in debugfs; see the table in README.md. */
+/* Counters shown in debugfs and sysfs; see the table in README.md. */
 enum vswap_stat {
 	/* gauges: slots whose data is now ... */
 	VSWAP_SLOTS_INMEM,	/* in a swap cache folio only (no backend took it) */
@@ -150,6 +150,14 @@ enum vswap_stat {
 	VSWAP_ALLOC_FAIL,	/* slot allocations that failed (full, no memory) */
 	VSWAP_READ_ERROR,	/* reads of a slot with no data (a bug) */
 	VSWAP_NR_STATS,
+};
+
+/* Files of debugfs and sysfs that are not a counter of enum vswap_stat */
+enum {
+	VSWAP_FILE_CAPACITY = VSWAP_NR_STATS,
+	VSWAP_FILE_SLOTS_USED,
+	VSWAP_FILE_METADATA_BYTES,
+	VSWAP_NR_FILES,
 };
 
 /* Per cpu, summed when read: slots on different CPUs count concurrently */
@@ -244,5 +252,11 @@ int vswap_unuse(int type);
 void vswap_debugfs_init(void);
 void vswap_debugfs_exit(void);
 size_t vswap_metadata_bytes(void);
+extern const char * const vswap_file_names[VSWAP_NR_FILES];
+u64 vswap_file_value(unsigned long item);
+
+/* sysfs.c */
+int vswap_sysfs_init(void);
+void vswap_sysfs_exit(void);
 
 #endif /* _VSWAP_H */
