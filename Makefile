@@ -6,8 +6,10 @@
 #   make KDIR=... modules_install
 #   make dkms-install | dkms-add | dkms-remove	(root; scripts/dkms-install.sh)
 #   make deb		vswap-dkms_<VERSION>_all.deb (scripts/deb.sh)
+#   make install [DESTDIR=...] [PREFIX=/usr/local]	the status tool vswapctl
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
+PREFIX ?= /usr/local
 
 all: modules
 
@@ -27,4 +29,11 @@ dkms-remove:
 deb:
 	$(CURDIR)/scripts/deb.sh
 
-.PHONY: all modules modules_install clean dkms-install dkms-add dkms-remove deb
+# tools/vswapctl is a POSIX sh + awk script: nothing to build
+install:
+	install -D -m 0755 $(CURDIR)/tools/vswapctl $(DESTDIR)$(PREFIX)/sbin/vswapctl
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/vswapctl
+
+.PHONY: all modules modules_install clean dkms-install dkms-add dkms-remove deb \
+	install uninstall

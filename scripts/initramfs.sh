@@ -2,8 +2,9 @@
 # scripts/initramfs.sh [flavor] - build $VSWAP_CACHE/out/<flavor>/initramfs.cpio.gz:
 #   busybox-static (+ an applet symlink for every applet), /init (from
 #   tests/guest/init.sh), tests/guest/*.sh in /guest, the test binaries in
-#   /tests, the kernel selftests of tests/kselftests.mk in /kselftests and
-#   vswap.ko at /lib/vswap/vswap.ko (if built).
+#   /tests, the kernel selftests of tests/kselftests.mk in /kselftests,
+#   vswap.ko at /lib/vswap/vswap.ko (if built) and tools/vswapctl in
+#   /usr/sbin.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -53,6 +54,8 @@ if [ -f "$VSWAP_OUT/vswap.ko" ]; then
 else
 	mod="NO vswap.ko"
 fi
+
+install -D -m 0755 "$VSWAP_ROOT/tools/vswapctl" usr/sbin/vswapctl
 
 # stress-ng (tests/stress_ng.c; skips without it): the host's dynamically
 # linked binary plus the shared libraries ldd lists, at their host paths.
