@@ -7,7 +7,7 @@ set -euo pipefail
 
 PKGS=(qemu-system-x86 busybox-static ccache build-essential bc bison flex
 	libelf-dev libssl-dev cpio kmod xz-utils python3 rsync dkms git
-	dpkg-dev debhelper dh-dkms stress-ng)
+	dpkg-dev debhelper dh-dkms stress-ng procps util-linux)
 
 # Prints "name[=version]" for each package that is not installed (at the
 # required version for the pinned kernel source).

@@ -3,8 +3,9 @@
 #   busybox-static (+ an applet symlink for every applet), /init (from
 #   tests/guest/init.sh), tests/guest/*.sh in /guest, the test binaries in
 #   /tests, the kernel selftests of tests/kselftests.mk in /kselftests,
-#   vswap.ko at /lib/vswap/vswap.ko (if built) and tools/vswapctl in
-#   /usr/sbin.
+#   vswap.ko at /lib/vswap/vswap.ko (if built), tools/vswapctl in /usr/sbin,
+#   and the host's util-linux swapon and procps free and vmstat in
+#   /opt/host/bin (tests/guest/job-swap-tools.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -57,17 +58,31 @@ fi
 
 install -D -m 0755 "$VSWAP_ROOT/tools/vswapctl" usr/sbin/vswapctl
 
-# stress-ng (tests/stress_ng.c; skips without it): the host's dynamically
-# linked binary plus the shared libraries ldd lists, at their host paths.
-# VSWAP_STRESS_NG=0 leaves it out.
-STRESS_NG=/usr/bin/stress-ng
-if [ "${VSWAP_STRESS_NG:-1}" = 1 ] && [ -x "$STRESS_NG" ]; then
-	install -D -m 0755 "$STRESS_NG" ".$STRESS_NG"
-	for lib in $(ldd "$STRESS_NG" | grep -oE '/[^ ]+\.so[^ ]*'); do
+# host_bin BINARY DEST: a dynamically linked host binary at DEST in the
+# image, plus the shared libraries ldd lists, at their host paths.
+host_bin() {
+	local lib
+	install -D -m 0755 "$1" ".$2"
+	for lib in $(ldd "$1" | grep -oE '/[^ ]+\.so[^ ]*'); do
 		[ -e ".$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" ".$lib"
 	done
+}
+
+# stress-ng (tests/stress_ng.c; skips without it).  VSWAP_STRESS_NG=0
+# leaves it out.
+STRESS_NG=/usr/bin/stress-ng
+if [ "${VSWAP_STRESS_NG:-1}" = 1 ] && [ -x "$STRESS_NG" ]; then
+	host_bin "$STRESS_NG" "$STRESS_NG"
 	mod="$mod, stress-ng"
 fi
+
+# What tests/guest/job-swap-tools.sh shows: util-linux swapon, procps free
+# and vmstat (busybox has no swapon --show, no vmstat), out of PATH so that
+# every other job keeps busybox's.
+for b in /sbin/swapon /usr/bin/free /usr/bin/vmstat; do
+	[ -x "$b" ] || die "$b not found (scripts/deps.sh installs util-linux and procps)"
+	host_bin "$b" "/opt/host/bin/${b##*/}"
+done
 
 img=$VSWAP_OUT/initramfs.cpio.gz
 find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner 0:0 --quiet | gzip -1 >"$img.tmp"
