@@ -38,7 +38,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 SRC=$TMP/vswap-$VER
 mkdir -p "$SRC/scripts"
-cp -r "$VSWAP_ROOT"/{Kbuild,Makefile,VERSION,README.md,dkms.conf,src,hooks-patch,boot,debian} "$SRC/"
+cp -r "$VSWAP_ROOT"/{Kbuild,Makefile,VERSION,README.md,dkms.conf,src,hooks-patch,boot,debian,tools} "$SRC/"
 cp "$VSWAP_ROOT/scripts/dkms-install.sh" "$SRC/scripts/"
 # Where the package comes from, and a date that does not change from build
 # to build of the same commit.

@@ -343,13 +343,13 @@ VDEB=$DEBD/vswap-dkms_${VER}_all.deb
 t "make deb (scripts/deb.sh, $(fmt_secs $(($(date +%s) - t0)))): ${VDEB##*/}" eval '[ "$rc" = 0 ] && [ -f "$VDEB" ]'
 if [ -f "$VDEB" ]; then
 	deb_files() {
-		local f want=("./usr/src/vswap-$VER/"{dkms.conf,Kbuild,Makefile,VERSION,README.md,src/module.c,src/vswap.h,hooks-patch/series})
+		local f want=("./usr/src/vswap-$VER/"{dkms.conf,Kbuild,Makefile,VERSION,README.md,src/module.c,src/vswap.h,hooks-patch/series} ./usr/sbin/vswapctl)
 		for f in "${BOOT_FILES[@]}"; do want+=(".$f"); done
 		dpkg-deb -c "$VDEB" | awk '{print $6}' >"$LOGD/deb-contents.txt" || return 1
 		for f in "${want[@]}"; do grep -qxF "$f" "$LOGD/deb-contents.txt" || { echo "# missing: $f"; return 1; }; done
 		! grep -qE '\.(o|ko|mod|cmd)$' "$LOGD/deb-contents.txt"
 	}
-	t "deb: the DKMS source tree /usr/src/vswap-$VER/ (sources only) and the boot files" deb_files
+	t "deb: the DKMS source tree /usr/src/vswap-$VER/ (sources only), the boot files, /usr/sbin/vswapctl" deb_files
 	t "deb: conffiles are the /etc boot files" \
 		eval '[ "$(dpkg-deb -I "$VDEB" conffiles | LC_ALL=C sort | xargs)" = "$(printf "%s\n" "${BOOT_FILES[@]}" | grep "^/etc/" | xargs)" ]'
 	t "deb: dkms.conf has PACKAGE_VERSION=\"$VER\"; Depends: dkms" \
