@@ -3,7 +3,7 @@
  * The kernel's swap/zswap selftests (tests/kselftests.mk) on STOCK swap:
  * vswap not loaded, /dev/vda mkswap'd and swapon'd (stock zswap needs a
  * swap device).  The reference for tests/kst_vswap*.c; see tests/kst_wrap.h
- * and README "Kernel selftests under vswap".
+ * and docs/testing.md "Kernel selftests under vswap".
  */
 #include "kst_wrap.h"
 

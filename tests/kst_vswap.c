@@ -3,7 +3,7 @@
  * The kernel's swap/zswap selftests (tests/kselftests.mk) with vswap.ko
  * loaded and NO physical swap device: zswap (enabled) is the only place a
  * page can go.  Compare with tests/kst_stock.c (zswap=on runs); see
- * tests/kst_wrap.h and README "Kernel selftests under vswap".
+ * tests/kst_wrap.h and docs/testing.md "Kernel selftests under vswap".
  */
 #include "kst_wrap.h"
 

@@ -2,8 +2,8 @@
 /*
  * The kernel's swap/zswap selftests (tests/kselftests.mk) with vswap.ko
  * loaded and /dev/vda swapon'd as its physical backend, with zswap on and
- * off.  Compare with tests/kst_stock.c; see tests/kst_wrap.h and README
- * "Kernel selftests under vswap".
+ * off.  Compare with tests/kst_stock.c; see tests/kst_wrap.h and
+ * docs/testing.md "Kernel selftests under vswap".
  */
 #include "kst_wrap.h"
 

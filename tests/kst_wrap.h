@@ -14,11 +14,12 @@
  * THP, min_free_kbytes as they were).  A selftest that crashes, times out
  * or leaves cases of its plan unreported adds a failing case.
  *
- * Expected differences (README "Kernel selftests under vswap"): a case that
- * fails in a mode where it is listed in kst_expected[] is reported as
- * "ok N ... # SKIP XFAIL (<mode>): <why>", i.e. counted as skipped, not
- * passed; one that passes there anyway is reported as a pass with an
- * "XPASS" note.  Nothing else is ever turned into a pass or a skip.
+ * Expected differences (docs/testing.md "Kernel selftests under
+ * vswap"): a case that fails in a mode where it is listed in
+ * kst_expected[] is reported as "ok N ... # SKIP XFAIL (<mode>): <why>",
+ * i.e. counted as skipped, not passed; one that passes there anyway is
+ * reported as a pass with an "XPASS" note.  Nothing else is ever turned
+ * into a pass or a skip.
  *
  * The selftests' working directory is an ext2 file system on /dev/vdb
  * (4 KiB blocks): their page cache (O_TMPFILE files read from holes) must be
@@ -92,7 +93,7 @@ struct kst_expect {
 
 /*
  * Where a kernel selftest's expectation legitimately changes under vswap.
- * Keep in sync with README "Kernel selftests under vswap".
+ * Keep in sync with docs/testing.md "Kernel selftests under vswap".
  */
 #define KST_WHY_NODISK(what) \
 	what ": needs a physical swap device, and this mode has none (stock zswap cannot run without one at all)"
