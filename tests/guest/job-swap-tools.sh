@@ -6,7 +6,8 @@
 #
 # Three scenarios, zswap on in each: "stock" (vswap not loaded, /dev/vda
 # as swap, for comparison), "vswap" (vswap loaded, no disk) and
-# "vswap+disk" (vswap loaded, /dev/vda as its disk).  In each, a shell in
+# "vswap+disk" (vswap loaded, /dev/vda as its disk); /dev/vda non-rotational
+# (stock's SSD path).  In each, a shell in
 # the cgroup swap-tools (memory.max 16M) writes tmpfs files of 8 MiB of
 # random data, 16 MiB of zeroes and 16 MiB of text, so that reclaim swaps
 # most of them out; then, without the limit, they are read back and
@@ -120,6 +121,9 @@ for b in free swapon vmstat; do
 done
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control || exit 1
 echo Y > /sys/module/zswap/parameters/enabled || exit 1
+# Stock's SSD path (per-cluster locks, per-CPU clusters), as on a server:
+# QEMU's virtio-blk is rotational by default.
+echo 0 > /sys/block/vda/queue/rotational || exit 1
 
 section "stock: zswap on, /dev/vda as swap, vswap not loaded"
 mkswap /dev/vda > /dev/null && swapon /dev/vda || exit 1
