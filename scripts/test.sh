@@ -119,58 +119,45 @@ esac
 log "console log: $(get log)"
 log "result: $PASS passed, $FAIL failed, $SKIP skipped (status: $STATUS)"
 
-# DKMS packaging test (scripts/dkms-test.sh, ~2-3 min): full runs only, its
-# cases count into the closing line.  VSWAP_DKMS_TEST=0 skips it.
-if [ "${#NAMES[@]}" -eq 0 ] && [ "${VSWAP_DKMS_TEST:-1}" != 0 ]; then
-	DRES=$(mktemp)
-	log "DKMS packaging test (scripts/dkms-test.sh)..."
-	phase dkms "$VSWAP_SCRIPTS/dkms-test.sh" --result-file "$DRES" || RC=1
-	DP=$(sed -n 's/^pass=//p' "$DRES") DF=$(sed -n 's/^fail=//p' "$DRES") DS=$(sed -n 's/^skip=//p' "$DRES")
-	rm -f "$DRES"
-	if [ -z "$DF" ]; then
-		log "FAILED: scripts/dkms-test.sh reported no result - counting it as 1 failure"
-		DP=0 DF=1 DS=0 RC=1
+# counted_phase NAME SCRIPT: run a checking script of a full run as phase
+# NAME with --result-file, and add its pass=/fail=/skip= to the closing
+# line; a script that reports no result counts as 1 failure.
+counted_phase() {
+	local name=$1 script=$2 res p f s
+	res=$(mktemp)
+	log "$name: scripts/${script##*/}..."
+	phase "$name" "$script" --result-file "$res" || RC=1
+	p=$(sed -n 's/^pass=//p' "$res") f=$(sed -n 's/^fail=//p' "$res") s=$(sed -n 's/^skip=//p' "$res")
+	rm -f "$res"
+	if [ -z "$f" ]; then
+		log "FAILED: scripts/${script##*/} reported no result - counting it as 1 failure"
+		p=0 f=1 s=0
 	fi
-	[ "$DF" -eq 0 ] || RC=1
-	log "dkms: $DP passed, $DF failed, $DS skipped"
-	PASS=$((PASS + DP)) FAIL=$((FAIL + DF)) SKIP=$((SKIP + DS))
+	[ "$f" -eq 0 ] || RC=1
+	log "$name: $p passed, $f failed, $s skipped"
+	PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + s))
+}
+
+# DKMS packaging test (scripts/dkms-test.sh, ~2-3 min): full runs only.
+# VSWAP_DKMS_TEST=0 skips it.
+if [ "${#NAMES[@]}" -eq 0 ] && [ "${VSWAP_DKMS_TEST:-1}" != 0 ]; then
+	counted_phase dkms "$VSWAP_SCRIPTS/dkms-test.sh"
 fi
 
 # Suspend to disk across a power cycle (scripts/hibernate-test.sh, two
-# boots, ~2 min): full runs of the vm flavor only, its cases count into the
-# closing line.  tests/hibernate.c (one boot, test_resume) is in the suite
-# of both flavors.  VSWAP_HIBERNATE_TEST=0 skips it.
+# boots, under a minute): full runs of the vm flavor only.
+# tests/hibernate.c (one boot, test_resume) is in the suite of both
+# flavors.  VSWAP_HIBERNATE_TEST=0 skips it.
 if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_HIBERNATE_TEST:-1}" != 0 ]; then
-	HRES=$(mktemp)
-	phase hibernate "$VSWAP_SCRIPTS/hibernate-test.sh" --result-file "$HRES" || RC=1
-	HP=$(sed -n 's/^pass=//p' "$HRES") HF=$(sed -n 's/^fail=//p' "$HRES") HS=$(sed -n 's/^skip=//p' "$HRES")
-	rm -f "$HRES"
-	if [ -z "$HF" ]; then
-		log "FAILED: scripts/hibernate-test.sh reported no result - counting it as 1 failure"
-		HP=0 HF=1 HS=0 RC=1
-	fi
-	[ "$HF" -eq 0 ] || RC=1
-	PASS=$((PASS + HP)) FAIL=$((FAIL + HF)) SKIP=$((SKIP + HS))
+	counted_phase hibernate "$VSWAP_SCRIPTS/hibernate-test.sh"
 fi
 
 # Build check under Debian's own kernel config (scripts/build-check.sh:
 # mm/, kernel/power/ and vswap.ko with CONFIG_SWAP_OPS=y, the touched files
 # with SWAP_OPS=n and with MEMCG=n, -Werror; ~1 min warm, ~11 min on a
-# new machine): full runs only, its cases count into the closing line.
-# VSWAP_BUILD_CHECK=0 skips it.
+# new machine): full runs only.  VSWAP_BUILD_CHECK=0 skips it.
 if [ "${#NAMES[@]}" -eq 0 ] && [ "${VSWAP_BUILD_CHECK:-1}" != 0 ]; then
-	BRES=$(mktemp)
-	log "build check under Debian's kernel config (scripts/build-check.sh)..."
-	phase build-check "$VSWAP_SCRIPTS/build-check.sh" --result-file "$BRES" || RC=1
-	BP=$(sed -n 's/^pass=//p' "$BRES") BF=$(sed -n 's/^fail=//p' "$BRES") BS=$(sed -n 's/^skip=//p' "$BRES")
-	rm -f "$BRES"
-	if [ -z "$BF" ]; then
-		log "FAILED: scripts/build-check.sh reported no result - counting it as 1 failure"
-		BP=0 BF=1 BS=0 RC=1
-	fi
-	[ "$BF" -eq 0 ] || RC=1
-	log "build-check: $BP passed, $BF failed, $BS skipped"
-	PASS=$((PASS + BP)) FAIL=$((FAIL + BF)) SKIP=$((SKIP + BS))
+	counted_phase build-check "$VSWAP_SCRIPTS/build-check.sh"
 fi
 
 # More CPUs: on full runs of the vm flavor, boot it again with 4 vCPUs
