@@ -49,24 +49,10 @@ done
 # Same $VSWAP_CACHE lock as scripts/test.sh (already held when run from it).
 vswap_lock
 
-N=0 PASS=0 FAIL=0 SKIP=0
-ok() { N=$((N + 1)) PASS=$((PASS + 1)); echo "ok $N - $*"; }
-nok() { N=$((N + 1)) FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
-t() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
-note() { printf '# %s\n' "$*"; }
-finish() {
-	echo "# build-check: $PASS passed, $FAIL failed, $SKIP skipped ($(fmt_secs $(($(date +%s) - T0))))"
-	if [ -n "$RESULT_FILE" ]; then
-		printf 'pass=%s\nfail=%s\nskip=%s\n' "$PASS" "$FAIL" "$SKIP" >"$RESULT_FILE"
-	fi
-	[ "$FAIL" -eq 0 ]
-	exit
-}
 T0=$(date +%s)
+TAP_NAME=build-check TAP_T0=$T0
+# shellcheck source=scripts/tap.sh
+. "$VSWAP_SCRIPTS/tap.sh"
 
 CK=$VSWAP_CACHE/build/distro-check
 LOGD=$CK/logs

@@ -53,25 +53,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-N=0 PASS=0 FAIL=0 SKIP=0
-ok() { N=$((N + 1)) PASS=$((PASS + 1)); echo "ok $N - $*"; }
-nok() { N=$((N + 1)) FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
-skip() { N=$((N + 1)) SKIP=$((SKIP + 1)); echo "ok $N - $* # SKIP"; }
-# t DESCRIPTION COMMAND... : one test line from a command's status.
-t() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
-note() { printf '# %s\n' "$*"; }
-finish() {
-	echo "# dkms: $PASS passed, $FAIL failed, $SKIP skipped"
-	if [ -n "$RESULT_FILE" ]; then
-		printf 'pass=%s\nfail=%s\nskip=%s\n' "$PASS" "$FAIL" "$SKIP" >"$RESULT_FILE"
-	fi
-	[ "$FAIL" -eq 0 ]
-	exit
-}
+TAP_NAME=dkms
+# shellcheck source=scripts/tap.sh
+. "$VSWAP_SCRIPTS/tap.sh"
 
 VER=$(cat "$VSWAP_ROOT/VERSION")
 WORK=$VSWAP_CACHE/dkms
