@@ -415,10 +415,12 @@ unlock:
 	folio_unlock(folio);
 }
 
+/* Is @word a physical slot on @type?  The virtual type means any device. */
 static bool vswap_on_type(unsigned long word, int type)
 {
 	return vswap_tag(word) == VSWAP_PHYS &&
-		swp_type(vswap_decode_phys(word)) == type;
+		(type == vswap.si->type ||
+		 swp_type(vswap_decode_phys(word)) == type);
 }
 
 /* The slots of one cluster on the type being swapped off, and their reads */
@@ -550,7 +552,10 @@ static void vswap_unuse_finish_batch(struct vswap_unuse_batch *b, int type,
  * The swap_ops ->unuse callback: swapoff(2) of physical type @type.  Walks
  * vswap's own table, never the page tables: each slot on @type is read
  * into the swap cache and becomes an in-memory slot, which reclaim may
- * later swap out again, to zswap or another device.  A cluster's reads are
+ * later swap out again, to zswap or another device.  At swapoff(2) of
+ * the virtual type (@type is ours), the slots on every device are read
+ * so, in disk order with their physical slots freed in runs, before the
+ * core's page table walk finds them in the swap cache.  A cluster's reads are
  * issued together, and while they are in flight the previous cluster's are
  * waited for and its physical slots freed.  On error, swapoff fails as
  * stock swapoff does, and the slots moved so far stay in memory.
