@@ -393,18 +393,21 @@ static u64 vswap_hint(struct vswap_cluster *c)
 	return (u64)c->gen << 32 | (c->index + 1);
 }
 
-/* The cluster @hint names, or NULL; under its cluster lock */
-static struct vswap_cluster *vswap_hint_cluster(u64 hint)
-{
-	struct vswap_cluster *c = xa_load(&vswap.clusters, (u32)hint - 1);
-
-	return c && c->gen == hint >> 32 ? c : NULL;
-}
-
 static struct swap_cluster_info *vswap_hint_lock(u64 hint)
 {
 	return vswap_cluster_lock((unsigned long)((u32)hint - 1) *
 				  VSWAP_CLUSTER);
+}
+
+/* The cluster @hint names, or NULL; under its cluster lock @ci */
+static struct vswap_cluster *vswap_hint_cluster(struct swap_cluster_info *ci,
+						u64 hint)
+{
+	struct vswap_cluster *c;
+
+	lockdep_assert_held(&ci->lock);
+	c = xa_load(&vswap.clusters, (u32)hint - 1);
+	return c && c->gen == hint >> 32 ? c : NULL;
 }
 
 /* No CPU allocates from cluster @hint any more: list it if it can serve */
@@ -416,7 +419,7 @@ static void vswap_cluster_disown(u64 hint)
 	if (!ci)
 		return;
 	spin_lock(&ci->lock);
-	c = vswap_hint_cluster(hint);
+	c = vswap_hint_cluster(ci, hint);
 	if (c) {
 		spin_lock(&vswap.list_lock);
 		c->owned = false;
@@ -443,7 +446,7 @@ static unsigned long vswap_take(u64 hint)
 		return 0;
 	spin_lock(&ci->lock);
 	/* erased under this lock: if it is there, it stays */
-	c = vswap_hint_cluster(hint);
+	c = vswap_hint_cluster(ci, hint);
 	if (!c || c->used == cluster_capacity(c)) {
 		spin_unlock(&ci->lock);
 		return 0;

@@ -21,9 +21,15 @@
  *   cluster number, allocated on demand (lowest free index first) and
  *   freed, after an RCU grace period, when their last slot is freed.  A
  *   cluster holds the backend table and the memcg ids of its 512 slots.
- * - the backend table (backend.c): a word per slot, tag in the low bits:
+ * - the backend table (table.c): a word per slot, tag in the low bits:
  *   FOLIO (in memory, in the swap cache), ZERO, ZSWAP, PHYS (a physical
  *   slot and the memcg charged for it).
+ *
+ * Each file of src/ holds one of these or one path (io.c: swap-out and
+ * swap-in; phys.c: physical slots; unuse.c: swapoff), and calls only
+ * the files listed before it at the end of vswap.h.  Each file's
+ * header comment gives the locking rules and lifetimes of its data; the
+ * rules that span files are here.
  *
  * Locking
  *
@@ -36,15 +42,13 @@
  *   virtual type is not on the per-page path.
  * - vswap.list_lock protects the nonfull list; it nests inside a cluster
  *   lock, and is taken when a cluster fills, stops being full, or is new.
- * - a slot's backend word is changed with the folio locked (swap-out,
- *   swap-in, physical swapoff) or under its cluster lock when no folio
- *   holds the slot (alloc, free).  Freeing a PHYS slot under a cluster
- *   lock takes the physical device's si->lock and cluster lock inside it.
+ * - a slot's backend word is changed with the folio locked or under its
+ *   cluster lock (table.c).  Freeing a PHYS slot under a cluster lock
+ *   takes the physical device's si->lock and cluster lock inside it.
  * - vswap.map_lock serialises mapping new swap_map pages; it is taken
  *   without a spinlock held, in ->alloc, which may sleep, and allocates
  *   nothing that could swap out (reclaim swaps out through us).
- * - vswap.phys_writes[type] counts writers holding a physical slot of
- *   @type not yet in the table; a swapoff of @type waits for them.
+ * - vswap.phys_writes[type]: writers a swapoff of @type waits for (phys.c).
  * - clusters are looked up with xa_load() under RCU; only in-use slots are
  *   looked up, and an in-use slot keeps its cluster alive.
  *

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vswap: virtual swap space.  Shared definitions; the design, the data
- * structures and the locking rules are described at the top of module.c.
+ * structures and the locking rules that span files are described at the
+ * top of module.c, the files and their layers at the end of this one.
  */
 #ifndef _VSWAP_H
 #define _VSWAP_H
@@ -226,6 +227,31 @@ static inline long vswap_stat_read(enum vswap_stat item)
 	return max(sum, 0L);
 }
 
+/*
+ * The files of src/, each calling only the ones listed above it (so no
+ * two call each other), with what each one's functions declared here are:
+ *
+ *   table.c    the backend word of a slot, and the release of a PHYS word
+ *   cluster.c  swap_map, clusters, slot alloc and free     (table.c)
+ *   phys.c     physical slots, memcg charges, disk writes  (table.c, cluster.c)
+ *   io.c       the swap-out and swap-in hooks              (table.c, cluster.c, phys.c)
+ *   unuse.c    the swapoff walker                          (table.c, cluster.c, phys.c, io.c)
+ *   debugfs.c, sysfs.c   the counters                      (sysfs.c: debugfs.c)
+ *   module.c   load/unload and the swap_ops table          (all of them)
+ *
+ * One header, its declarations in sections of that order.  All of them
+ * use the state struct vswap vswap, defined (and set up) in module.c.
+ */
+
+/* table.c */
+unsigned long vswap_set_word(unsigned long *wp, unsigned long word);
+unsigned long vswap_folio_set_word(struct folio *folio, unsigned long *wp,
+				   unsigned long word);
+void vswap_release_add(struct vswap_release *r, unsigned long word);
+void vswap_release_flush(struct vswap_release *r);
+void vswap_phys_release(unsigned long word);
+void vswap_replace(struct folio *folio, unsigned long *wp, unsigned long word);
+
 /* cluster.c */
 int vswap_map_init(void);
 void vswap_map_exit(void);
@@ -238,14 +264,18 @@ unsigned short *vswap_cgroup_id(swp_entry_t entry);
 struct swap_cluster_info *vswap_cluster_lock(unsigned long offset);
 unsigned long *vswap_word_of(swp_entry_t entry);
 
-/* backend.c */
+/* phys.c */
 bool vswap_can_writeout(swp_entry_t entry);
+int vswap_write_phys(struct folio *folio, unsigned long *wp,
+		     struct writeback_control *wbc);
+int vswap_phys_wait_writes(int type);
+
+/* io.c */
 int vswap_writepage(struct folio *folio, struct writeback_control *wbc);
 void vswap_writeout(struct folio *folio, struct writeback_control *wbc);
 void vswap_read_folio(struct folio *folio);
-unsigned long vswap_set_word(unsigned long *wp, unsigned long word);
-void vswap_release_add(struct vswap_release *r, unsigned long word);
-void vswap_release_flush(struct vswap_release *r);
+
+/* unuse.c */
 int vswap_unuse(int type);
 
 /* debugfs.c */
