@@ -108,13 +108,17 @@ out:
 	return err;
 }
 
-/* Map the pages under [@start, @start + @size) of @area not mapped yet */
+/*
+ * Map the pages under [@start, @start + @size) of @area not mapped yet;
+ * under map_lock, which makes the check and the mapping one step.
+ */
 static int vswap_map_range(struct vm_struct *area, void *start, size_t size,
 			   gfp_t gfp)
 {
 	unsigned long addr = (unsigned long)start & PAGE_MASK;
 	struct page *page;
 
+	lockdep_assert_held(&vswap.map_lock);
 	for (; addr < (unsigned long)start + size; addr += PAGE_SIZE) {
 		if (vmalloc_to_page((void *)addr))
 			continue;
