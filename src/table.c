@@ -12,8 +12,7 @@
  * free in cluster.c: vswap_set_word()).  So the word needs no lock of its
  * own, and is read locklessly; the counters are per-cpu because different
  * slots change concurrently.  Releasing a physical slot takes the physical
- * device's si->lock and cluster lock, which nest inside vswap's cluster
- * lock.
+ * device's locks (their nesting: module.c).
  *
  * Lifetime: the words live in their cluster (struct vswap_cluster), from
  * the allocation of its first slot to an RCU grace period after the free
