@@ -88,8 +88,11 @@
 #include <sys/resource.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
 
 #define PHYS_DEV_DEFAULT	"/dev/vda"
 #define SEED			0xc0cc0ULL
@@ -307,7 +310,7 @@ child_main(int idx, const struct bench_cfg *c, const char *cg, size_t n,
 		wait_writeback();
 		if (c->disk) {
 			/* only this process's pages: its own cgroup */
-			cached = cg_read_key(cg, "memory.stat", "swapcached");
+			cached = cg_read_key_ll(cg, "memory.stat", "swapcached");
 			if (cached > 0) {
 				snprintf(size, sizeof(size), "%lld", cached);
 				cg_write(cg, "memory.reclaim", size);
@@ -921,7 +924,7 @@ FIXTURE_SETUP(conc)
 		char name[64];
 
 		snprintf(name, sizeof(name), CG_NAME "-%d", i);
-		ret = cg_create(name, self->cg[i], sizeof(self->cg[i]));
+		ret = cg_create_memcg(name, self->cg[i], sizeof(self->cg[i]));
 		if (ret == -EOPNOTSUPP || ret == -ENOENT)
 			SKIP(return, "no cgroup v2 memory controller");
 		ASSERT_EQ(0, ret) TH_LOG("cgroup %s: %s", name, strerror(-ret));
@@ -1352,7 +1355,7 @@ static void run_pageswap_p(struct __test_metadata *_metadata,
 	snprintf(tstr, sizeof(tstr), "%ds", secs);
 	in0 = read_vmstat("pswpin");
 	out0 = read_vmstat("pswpout");
-	oom0 = cg_read_key(self->cg[0], "memory.events", "oom_kill");
+	oom0 = cg_read_key_ll(self->cg[0], "memory.events", "oom_kill");
 	pid = ps_spawn(argv, self->cg[0], PS_OUT);
 	ASSERT_LT(0, pid) TH_LOG("fork: %s", strerror(-pid));
 	slot = self->nr_pids++;
@@ -1373,7 +1376,7 @@ static void run_pageswap_p(struct __test_metadata *_metadata,
 				 c->name, procs, secs * 4 + 120);
 	r->pswpin = read_vmstat("pswpin") - in0;
 	r->pswpout = read_vmstat("pswpout") - out0;
-	r->oom_kills = cg_read_key(self->cg[0], "memory.events", "oom_kill") - oom0;
+	r->oom_kills = cg_read_key_ll(self->cg[0], "memory.events", "oom_kill") - oom0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		unsupported = true;	/* could not be executed */
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && unsupported) {

@@ -30,8 +30,12 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "env.h"
 
 #define PHYS_DEV_DEFAULT	"/dev/vda"
 #define MIN_FREE		"/proc/sys/vm/min_free_kbytes"

@@ -31,8 +31,13 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
 #define PHYS_DEV_DEFAULT	"/dev/vda"
 #define ZRAM_DEV		"/dev/zram0"
@@ -128,7 +133,7 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 		 * written, as reclaim would under pressure, so that swap-in
 		 * reads them back from the disk
 		 */
-		cached = cg ? cg_read_key(cg, "memory.stat", "swapcached") : 0;
+		cached = cg ? cg_read_key_ll(cg, "memory.stat", "swapcached") : 0;
 		if (cached > 0) {
 			snprintf(size, sizeof(size), "%lld", cached);
 			cg_write(cg, "memory.reclaim", size);

@@ -29,8 +29,13 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "env.h"
+#include "proc.h"
 
 #define PHYS_DEV_DEFAULT	"/dev/vda"
 #define SEED			0xb5e0ffULL

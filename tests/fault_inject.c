@@ -34,8 +34,13 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
 #define FAILSLAB		"/sys/kernel/debug/failslab"
 #define FAILPAGE		"/sys/kernel/debug/fail_page_alloc"

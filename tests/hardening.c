@@ -39,8 +39,14 @@
 #include <sched.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
+#include "proc.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE		14
@@ -336,7 +342,7 @@ static long long hd_wait_cg_key(const char *cg, const char *file,
 	int i;
 
 	for (i = 0; i < VD_IDLE_POLLS; i++) {
-		val = cg_read_key(cg, file, key);
+		val = cg_read_key_ll(cg, file, key);
 		if (val == want)
 			break;
 		usleep(50 * 1000);
@@ -726,9 +732,9 @@ TEST_F_TIMEOUT(hardening, swap_max_zero_never_swaps, 300)
 	vd_env_add_pid(&self->env, pid);
 	rc = hd_reap(&self->env, pid);
 	ASSERT_EQ(0, vd_stats_read(&s1));
-	oom_kill = cg_read_key(cgc, "memory.events", "oom_kill");
-	zswpout_c = cg_read_key(cgc, "memory.stat", "zswpout");
-	zswpout_p = cg_read_key(p, "memory.stat", "zswpout");
+	oom_kill = cg_read_key_ll(cgc, "memory.events", "oom_kill");
+	zswpout_c = cg_read_key_ll(cgc, "memory.stat", "zswpout");
+	zswpout_p = cg_read_key_ll(p, "memory.stat", "zswpout");
 	vd_stats_log("after the OOM", &s1);
 	TH_LOG("C: rc %d, oom_kill %lld, zswpout %lld (P %lld)",
 	       rc, oom_kill, zswpout_c, zswpout_p);
@@ -777,7 +783,7 @@ TEST_F_TIMEOUT(hardening, swap_max_zero_never_swaps, 300)
 	}
 	hd_checkpoint(_metadata, &self->env, &c, "paged out");
 	ASSERT_EQ(0, vd_stats_read(&s2));
-	zswpout_d = cg_read_key(d, "memory.stat", "zswpout");
+	zswpout_d = cg_read_key_ll(d, "memory.stat", "zswpout");
 	vd_stats_log("after MADV_PAGEOUT", &s2);
 	TH_LOG("D: %lld of %d pages swapped, %lld present; zswpout %lld",
 	       rep->swapped, SMZ_PAGES, rep->present, zswpout_d);
@@ -836,10 +842,10 @@ static void ssm_run(struct __test_metadata *_metadata,
 	vd_env_add_pid(&self->env, pid);
 	*zswapped = 0;
 	*rc = hd_reap(&self->env, pid);
-	*zswapped = cg_read_key(cg, "memory.stat", "zswpout");
+	*zswapped = cg_read_key_ll(cg, "memory.stat", "zswpout");
 	TH_LOG("%s: 64 MiB compressible in memory.max 32M, memory.swap.max 4M, zswap on: %s; zswpout %lld pages, oom_kill %lld, memory.peak %lld KiB, memory.swap.peak %lld KiB",
 	       name, *rc ? "killed" : "all written and read back", *zswapped,
-	       cg_read_key(cg, "memory.events", "oom_kill"),
+	       cg_read_key_ll(cg, "memory.events", "oom_kill"),
 	       cg_read_ll(cg, "memory.peak") / 1024,
 	       cg_read_ll(cg, "memory.swap.peak") / 1024);
 }
@@ -978,8 +984,8 @@ TEST_F_TIMEOUT(hardening, zswap_writeback_respects_swap_max, 300)
 	       wb_vm, wb_cg, wb_vs);
 	TH_LOG("swap.current %lld peak %lld (max %lu); events max %lld fail %lld",
 	       cur, peak, WB_SWAP_MAX,
-	       cg_read_key(cg, "memory.swap.events", "max"),
-	       cg_read_key(cg, "memory.swap.events", "fail"));
+	       cg_read_key_ll(cg, "memory.swap.events", "max"),
+	       cg_read_key_ll(cg, "memory.swap.events", "fail"));
 	EXPECT_LT(0, wb_vs) TH_LOG("no zswap writeback happened at all");
 	EXPECT_EQ(wb_vs, wb_vm)
 		TH_LOG("zswap counted writebacks that vswap never wrote");
@@ -1079,7 +1085,7 @@ TEST_F_TIMEOUT(hardening, large_folio_refusal_is_not_a_swap_failure, 300)
 		     rep->thp_kb, rc);
 	}
 	ASSERT_EQ(0, vd_stats_read(&s1));
-	fail = cg_read_key(cg, "memory.swap.events", "fail");
+	fail = cg_read_key_ll(cg, "memory.swap.events", "fail");
 	vd_stats_log("after pageout", &s1);
 	TH_LOG("AnonHugePages %lld kB; %lld of %zu pages swapped; swap.events fail %lld",
 	       rep->thp_kb, rep->swapped, n, fail);
@@ -1092,7 +1098,7 @@ TEST_F_TIMEOUT(hardening, large_folio_refusal_is_not_a_swap_failure, 300)
 	vd_parent_release(&c);
 	rc = vd_child_finish(&c, &self->env);
 	EXPECT_EQ(0, rc) TH_LOG("workload failed (rc %d: %s)", rc, RC_HELP);
-	EXPECT_EQ(0, cg_read_key(cg, "memory.swap.events", "fail"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.swap.events", "fail"));
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	EXPECT_EQ(0, vd_delta(&s1, &s0, VD_READ_ERROR));
 	munmap(rep, VT_PAGE_SIZE);
@@ -1110,15 +1116,15 @@ TEST_F_TIMEOUT(hardening, large_folio_refusal_is_not_a_swap_failure, 300)
  */
 static long long meta_cg_kmem(const char *cg)
 {
-	long long kernel = cg_read_key(cg, "memory.stat", "kernel");
-	long long zswap = cg_read_key(cg, "memory.stat", "zswap");
+	long long kernel = cg_read_key_ll(cg, "memory.stat", "kernel");
+	long long zswap = cg_read_key_ll(cg, "memory.stat", "zswap");
 
 	if (kernel < 0)
-		return cg_read_key(cg, "memory.stat", "slab") +
-		       cg_read_key(cg, "memory.stat", "vmalloc") +
-		       cg_read_key(cg, "memory.stat", "percpu");
-	return kernel - cg_read_key(cg, "memory.stat", "pagetables") -
-	       cg_read_key(cg, "memory.stat", "kernel_stack") -
+		return cg_read_key_ll(cg, "memory.stat", "slab") +
+		       cg_read_key_ll(cg, "memory.stat", "vmalloc") +
+		       cg_read_key_ll(cg, "memory.stat", "percpu");
+	return kernel - cg_read_key_ll(cg, "memory.stat", "pagetables") -
+	       cg_read_key_ll(cg, "memory.stat", "kernel_stack") -
 	       (zswap > 0 ? zswap : 0);
 }
 
@@ -1210,12 +1216,12 @@ TEST_F_TIMEOUT(hardening, metadata_charged_to_cgroup, 600)
 	       rep->swapped, n, dslots, dmeta,
 	       dslots > 0 ? (double)dmeta / dslots : 0.0);
 	TH_LOG("memory.stat: kernel %lld slab %lld pagetables %lld",
-	       cg_read_key(cg, "memory.stat", "kernel"),
-	       cg_read_key(cg, "memory.stat", "slab"),
-	       cg_read_key(cg, "memory.stat", "pagetables"));
+	       cg_read_key_ll(cg, "memory.stat", "kernel"),
+	       cg_read_key_ll(cg, "memory.stat", "slab"),
+	       cg_read_key_ll(cg, "memory.stat", "pagetables"));
 	TH_LOG("memory.stat: percpu %lld vmalloc %lld; charged kmem +%lld",
-	       cg_read_key(cg, "memory.stat", "percpu"),
-	       cg_read_key(cg, "memory.stat", "vmalloc"), dkmem);
+	       cg_read_key_ll(cg, "memory.stat", "percpu"),
+	       cg_read_key_ll(cg, "memory.stat", "vmalloc"), dkmem);
 	TH_LOG("/proc/meminfo Slab %lld -> %lld kB (%+lld)", slab0, slab1,
 	       slab1 - slab0);
 

@@ -38,8 +38,13 @@
 #include <sys/sysmacros.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "klog.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "env.h"
 
 #ifndef HIBERNATE_REBOOT
 #define HIBERNATE_REBOOT	0

@@ -31,7 +31,10 @@
 #ifndef __KST_WRAP_H
 #define __KST_WRAP_H
 
-#include "vswap_test.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
 #include <time.h>
 #include <poll.h>
 #include <termios.h>

@@ -25,8 +25,15 @@
 #include <sys/mount.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "klog.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
+#include "proc.h"
 
 #define PART_DEV		"/dev/vda"
 #define FS_DEV			"/dev/vdb"

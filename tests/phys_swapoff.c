@@ -20,8 +20,13 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "env.h"
+#include "proc.h"
 
 #define DEV_HI			"/dev/vda"
 #define DEV_LO			"/dev/vdb"

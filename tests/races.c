@@ -23,8 +23,13 @@
 #include <pthread.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
 #define PHYS_DEV		"/dev/vda"
 #define SEED			0x4ace5eedULL

@@ -34,8 +34,13 @@
 #include <sys/mount.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
 #define PART_DEV		"/dev/vda"
 #define CG_NAME			"vswap_ctl"
@@ -416,7 +421,7 @@ static long long cg_wait_key(const char *cg, const char *key, long long want)
 	int i;
 
 	for (i = 0; i < VD_IDLE_POLLS; i++) {
-		v = cg_read_key(cg, "memory.stat", key);
+		v = cg_read_key_ll(cg, "memory.stat", key);
 		if (v == want)
 			break;
 		usleep(50 * 1000);

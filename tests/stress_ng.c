@@ -15,12 +15,16 @@
  *
  * Skips when stress-ng is not in the image (scripts/initramfs.sh copies the
  * host's /usr/bin/stress-ng and its libraries when installed).  The run time
- * scales with VSWAP_SCALE (tests/vswap_test.h).  /dev/vda is overwritten.
+ * scales with VSWAP_SCALE (tests/lib/util.h).  /dev/vda is overwritten.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
 #define PHYS_DEV		"/dev/vda"
 #define STRESS_NG		"/usr/bin/stress-ng"
@@ -242,7 +246,7 @@ TEST_F_TIMEOUT(stress_ng, vm_verify_cgroups, 1800)
 	mkdir(TEMP_DIR, 0755);
 	for (i = 0; i < NR_CGS; i++) {
 		snprintf(name, sizeof(name), "vswap_stress_ng_%d", i);
-		ret = cg_create(name, self->cg[i], sizeof(self->cg[i]));
+		ret = cg_create_memcg(name, self->cg[i], sizeof(self->cg[i]));
 		if (ret == -EOPNOTSUPP || ret == -ENOENT)
 			SKIP(return, "no cgroup v2 memory controller");
 		ASSERT_EQ(0, ret) TH_LOG("cgroup %s: %s", name, strerror(-ret));
@@ -314,7 +318,7 @@ TEST_F_TIMEOUT(stress_ng, vm_verify_cgroups, 1800)
 		EXPECT_TRUE(ok) TH_LOG("no 'successful run completed' from stress-ng in %s", self->cg[i]);
 		TH_LOG("%s: memory.swap.peak %lld KiB, memory.events oom_kill %lld",
 		       self->cg[i], cg_read_ll(self->cg[i], "memory.swap.peak") >> 10,
-		       cg_read_key(self->cg[i], "memory.events", "oom_kill"));
+		       cg_read_key_ll(self->cg[i], "memory.events", "oom_kill"));
 	}
 
 	chk->stop = 1;

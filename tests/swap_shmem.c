@@ -12,8 +12,12 @@
 #include <sys/mount.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "vswap_stats.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
+#include "proc.h"
 
 #define PAGEOUT_PAGES		VT_SCALE(4096, 1024)	/* 16 MiB */
 #define PRESSURE_PAGES		VT_SCALE(12288, 4096)	/* 48 MiB */
