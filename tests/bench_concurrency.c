@@ -94,7 +94,6 @@
 #include "region.h"
 #include "memcg.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define SEED			0xc0cc0ULL
 #ifndef LOCK_STAT		/* -D for a parser test on the host */
 #define LOCK_STAT		"/proc/lock_stat"
@@ -902,12 +901,10 @@ static int set_vswap(bool on)
 
 FIXTURE_SETUP(conc)
 {
-	const char *d = getenv("VSWAP_PHYS_DEV");
 	unsigned long long v = 1;
 	int i, ret;
 
-	snprintf(self->dev, sizeof(self->dev), "%s",
-		 d && *d ? d : PHYS_DEV_DEFAULT);
+	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
 	self->rot_saved = -1;
 	self->lock_stat_saved = -1;
 	self->map_count_saved[0] = '\0';

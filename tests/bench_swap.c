@@ -39,7 +39,6 @@
 #include "memcg.h"
 #include "env.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define ZRAM_DEV		"/dev/zram0"
 #define ZRAM_SYS		"/sys/block/zram0"
 #define SEED			0xbe7c4ULL
@@ -80,13 +79,6 @@ static long env_long(const char *name, long def)
 	const char *v = getenv(name);
 
 	return v && *v ? strtol(v, NULL, 10) : def;
-}
-
-static const char *phys_dev(void)
-{
-	const char *v = getenv("VSWAP_PHYS_DEV");
-
-	return v && *v ? v : PHYS_DEV_DEFAULT;
 }
 
 /* Wait (bounded) until no page is under writeback, e.g. to a disk. */
@@ -213,8 +205,8 @@ FIXTURE_SETUP(bench)
 FIXTURE_TEARDOWN_PARENT(bench)
 {
 	if (self->phys_on)
-		EXPECT_EQ(0, swap_off(phys_dev()));
-	EXPECT_EQ(0, vd_rot_restore(phys_dev(), &self->rot_saved));
+		EXPECT_EQ(0, swap_off(vt_phys_dev()));
+	EXPECT_EQ(0, vd_rot_restore(vt_phys_dev(), &self->rot_saved));
 	if (self->zram_on) {
 		EXPECT_EQ(0, swap_off(ZRAM_DEV));
 		vt_write_file(ZRAM_SYS "/reset", "1");
@@ -225,7 +217,7 @@ FIXTURE_TEARDOWN_PARENT(bench)
 
 TEST_F_TIMEOUT(bench, stock_zswap_disk, 1200)
 {
-	const char *dev = phys_dev();
+	const char *dev = vt_phys_dev();
 
 	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
 	ASSERT_EQ(0, zswap_set_enabled(true));
@@ -264,7 +256,7 @@ TEST_F_TIMEOUT(bench, zram, 1200)
 /* The round trip through a physical device, zswap off: no vswap, then vswap */
 TEST_F_TIMEOUT(bench, stock_disk, 1200)
 {
-	const char *dev = phys_dev();
+	const char *dev = vt_phys_dev();
 
 	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
 	ASSERT_EQ(0, zswap_set_enabled(false));
@@ -275,7 +267,7 @@ TEST_F_TIMEOUT(bench, stock_disk, 1200)
 
 TEST_F_TIMEOUT(bench, vswap_disk, 1200)
 {
-	const char *dev = phys_dev();
+	const char *dev = vt_phys_dev();
 
 	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
 	ASSERT_EQ(0, vd_ensure_loaded());

@@ -37,7 +37,6 @@
 #include "env.h"
 #include "proc.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define SEED			0xb5e0ffULL
 #define MAX_SIZES		8
 
@@ -62,10 +61,7 @@ FIXTURE(bench) {
 
 FIXTURE_SETUP(bench)
 {
-	const char *d = getenv("VSWAP_PHYS_DEV");
-
-	snprintf(self->dev, sizeof(self->dev), "%s",
-		 d && *d ? d : PHYS_DEV_DEFAULT);
+	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
 	vd_env_setup(_metadata, &self->env, 0);
 	ASSERT_EQ(0, vd_pin_cpu());
 	ASSERT_TRUE(vt_exists(self->dev)) TH_LOG("%s missing", self->dev);

@@ -52,7 +52,6 @@
 #define MADV_HUGEPAGE		14
 #endif
 
-#define PHYS_DEV		"/dev/vda"
 #define PHYS_DISK		"vda"
 #define PHYS_DEVNUM		"/sys/block/" PHYS_DISK "/dev"
 #define THP_ENABLED		"/sys/kernel/mm/transparent_hugepage/enabled"
@@ -125,8 +124,8 @@ FIXTURE(hardening) {
 	struct vd_env env;		/* zswap setting, children */
 	char cgs[HD_MAX_CGS][HD_CG_LEN];	/* removed last to first */
 	int nr_cgs;
-	bool phys_on;			/* PHYS_DEV swapon'd by us */
-	int rot_saved;			/* PHYS_DEV rotational; -1: untouched */
+	bool phys_on;			/* VT_PHYS_DEV swapon'd by us */
+	int rot_saved;			/* VT_PHYS_DEV rotational; -1: untouched */
 	char thp_saved[32];		/* THP "enabled"; "": untouched */
 	bool io_enabled;		/* we added io to the root subtree */
 };
@@ -169,13 +168,13 @@ FIXTURE_TEARDOWN_PARENT(hardening)
 	/* zswap back as it was; vswap idle and unloaded (if loaded) */
 	vd_env_teardown(_metadata, &self->env);
 	if (self->phys_on) {
-		ret = vd_phys_off(PHYS_DEV);
-		EXPECT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s",
+		ret = vd_phys_off(VT_PHYS_DEV);
+		EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s",
 					 strerror(-ret));
 		self->phys_on = false;
 	}
-	ret = vd_rot_restore(PHYS_DEV, &self->rot_saved);
-	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " PHYS_DEV);
+	ret = vd_rot_restore(VT_PHYS_DEV, &self->rot_saved);
+	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " VT_PHYS_DEV);
 	if (self->io_enabled) {
 		ret = vt_write_file(CG_SUBTREE, "-io");
 		EXPECT_EQ(0, ret) TH_LOG("cannot disable the io controller: %s",
@@ -316,18 +315,18 @@ static void hd_setup_stock(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, ret) TH_LOG("cannot set zswap enabled=%d", zswap);
 }
 
-/* PHYS_DEV on stock's SSD path, swapped on (default priority). */
+/* VT_PHYS_DEV on stock's SSD path, swapped on (default priority). */
 static void hd_phys_on(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(hardening) *self)
 {
 	int ret;
 
-	ASSERT_TRUE(vt_exists(PHYS_DEV)) TH_LOG("no " PHYS_DEV);
-	ret = vd_phys_on_ssd(PHYS_DEV, -1, &self->rot_saved);
-	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " PHYS_DEV ": %s",
+	ASSERT_TRUE(vt_exists(VT_PHYS_DEV)) TH_LOG("no " VT_PHYS_DEV);
+	ret = vd_phys_on_ssd(VT_PHYS_DEV, -1, &self->rot_saved);
+	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " VT_PHYS_DEV ": %s",
 				 strerror(-ret));
 	self->phys_on = true;
-	ASSERT_EQ(0, vd_swap_used_kb(PHYS_DEV));
+	ASSERT_EQ(0, vd_swap_used_kb(VT_PHYS_DEV));
 }
 
 /*
@@ -494,7 +493,7 @@ TEST_F_TIMEOUT(hardening, load_unload_under_swap, 600)
 					 it, try, strerror(-ret));
 		ASSERT_FALSE(vswap_loaded());
 		TH_LOG("iteration %d: unloaded after %d tries; %s used %lld KiB",
-		       it, try, PHYS_DEV, vd_swap_used_kb(PHYS_DEV));
+		       it, try, VT_PHYS_DEV, vd_swap_used_kb(VT_PHYS_DEV));
 	}
 	TH_LOG("%lld swap-outs went through vswap", vswap_out);
 	EXPECT_LT(0, vswap_out) TH_LOG("vswap was never used while loaded");
@@ -504,12 +503,12 @@ TEST_F_TIMEOUT(hardening, load_unload_under_swap, 600)
 	 * read back while vswap was not loaded may still hold stock slots
 	 * there, as on a kernel without vswap: swapoff takes them back.
 	 */
-	TH_LOG("%s used %lld KiB before swapoff", PHYS_DEV,
-	       vd_swap_used_kb(PHYS_DEV));
-	ret = swap_off(PHYS_DEV);
-	ASSERT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s", strerror(-ret));
+	TH_LOG("%s used %lld KiB before swapoff", VT_PHYS_DEV,
+	       vd_swap_used_kb(VT_PHYS_DEV));
+	ret = swap_off(VT_PHYS_DEV);
+	ASSERT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
 	self->phys_on = false;
-	EXPECT_EQ(0, proc_swaps_find(PHYS_DEV, NULL, NULL, NULL));
+	EXPECT_EQ(0, proc_swaps_find(VT_PHYS_DEV, NULL, NULL, NULL));
 	EXPECT_EQ(0, vd_count_other_swaps());
 	EXPECT_EQ(read_meminfo_kb("SwapTotal"), read_meminfo_kb("SwapFree"));
 }
@@ -518,7 +517,7 @@ TEST_F_TIMEOUT(hardening, load_unload_under_swap, 600)
  * io_stat_*: swap-out writes charged to the page's cgroup in io.stat
  */
 
-/* "MAJ:MIN" of PHYS_DEV; 0 or -errno. */
+/* "MAJ:MIN" of VT_PHYS_DEV; 0 or -errno. */
 static int io_devnum(char *buf, size_t len)
 {
 	ssize_t n = vt_read_file(PHYS_DEVNUM, buf, len);
@@ -561,7 +560,7 @@ static long long io_stat(const char *cg, const char *devnum, const char *key)
 /*
  * A child in cgroup A fills 16 MiB of incompressible pages (charged to A),
  * moves itself to the root cgroup and pages them out with zswap off: every
- * page is written to PHYS_DEV by a task outside A.  The writes must be
+ * page is written to VT_PHYS_DEV by a task outside A.  The writes must be
  * charged to A in io.stat all the same: the I/O belongs to the cgroup of
  * the page (as stock swap does with bio_associate_blkg_from_page()), not
  * to the task that happens to reclaim it.  Then every page reads back.
@@ -629,7 +628,7 @@ static void io_stat_run(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, vd_stats_read(&s1));
 		vd_stats_log("after pageout", &s1);
 		EXPECT_EQ(n, vd_delta(&s1, &s0, VD_SWPOUT_PHYS))
-			TH_LOG("not every page went to " PHYS_DEV);
+			TH_LOG("not every page went to " VT_PHYS_DEV);
 	}
 	EXPECT_LE((long long)(n * VT_PAGE_SIZE * 8 / 10), w1 - w0)
 		TH_LOG("the swap-out writes were not charged to the pages' cgroup");
@@ -869,7 +868,7 @@ TEST_F_TIMEOUT(hardening, small_swap_max_with_zswap, 300)
 	hd_setup_stock(_metadata, self, true);
 	hd_phys_on(_metadata, self);
 	ssm_run(_metadata, self, CG_PREFIX "ssm_stock", &rc_stock, &zs_stock);
-	ASSERT_EQ(0, vd_phys_off(PHYS_DEV));
+	ASSERT_EQ(0, vd_phys_off(VT_PHYS_DEV));
 	self->phys_on = false;
 
 	ASSERT_EQ(0, vd_ensure_loaded());

@@ -42,10 +42,8 @@
 #include <sys/vfs.h>
 
 #define KST_DIR		"/kselftests"
-#define KST_DEV		"/dev/vda"
 /* cwd of the selftests: an ext2 file system, not tmpfs (their page cache
  * must be reclaimable without swap, as on a real system) */
-#define KST_FS_DEV	"/dev/vdb"
 #define KST_FS_DIR	"/mnt/kst"
 #define KST_EXT2_MAGIC	0xEF53
 #define KST_THP		"/sys/kernel/mm/transparent_hugepage/enabled"
@@ -249,7 +247,7 @@ static int kst_setup(enum kst_mode mode)
 {
 	int ret;
 
-	swap_off(KST_DEV);	/* leftovers of a crashed run */
+	swap_off(VT_PHYS_DEV);	/* leftovers of a crashed run */
 	ret = kst_unload_vswap();
 	if (ret)
 		return ret;
@@ -261,14 +259,14 @@ static int kst_setup(enum kst_mode mode)
 		}
 	}
 	if (mode != KST_VSWAP) {
-		ret = swap_mkswap(KST_DEV);
+		ret = swap_mkswap(VT_PHYS_DEV);
 		if (ret) {
-			vt_log("mkswap %s failed (%d)", KST_DEV, ret);
+			vt_log("mkswap %s failed (%d)", VT_PHYS_DEV, ret);
 			return -EIO;
 		}
-		ret = swap_on(KST_DEV, 0);
+		ret = swap_on(VT_PHYS_DEV, 0);
 		if (ret) {
-			vt_log("swapon %s: %s", KST_DEV, strerror(-ret));
+			vt_log("swapon %s: %s", VT_PHYS_DEV, strerror(-ret));
 			return ret;
 		}
 	}
@@ -280,9 +278,9 @@ static int kst_teardown(enum kst_mode mode)
 	int ret = 0, err;
 
 	if (mode != KST_VSWAP) {
-		ret = swap_off(KST_DEV);
+		ret = swap_off(VT_PHYS_DEV);
 		if (ret)
-			vt_log("swapoff %s: %s", KST_DEV, strerror(-ret));
+			vt_log("swapoff %s: %s", VT_PHYS_DEV, strerror(-ret));
 	}
 	err = kst_unload_vswap();
 	return ret ? ret : err;
@@ -557,21 +555,21 @@ static int kst_main(enum kst_mode mode, const struct kst_run *runs, size_t nr)
 	umount2(KST_FS_DIR, MNT_DETACH);	/* left mounted by a killed run */
 	{
 		/* 4 KiB blocks: one block lookup per page cache page */
-		char *mkfs[] = { "mke2fs", "-F", "-b", "4096", KST_FS_DEV, NULL };
+		char *mkfs[] = { "mke2fs", "-F", "-b", "4096", VT_PHYS_DEV2, NULL };
 		static const struct kst_run fs_run = { .bin = "kst" };
 		char tag[64];
 		struct statfs sfs;
 
 		kst_fs_ok = !vt_run(mkfs) &&
-			    !mount(KST_FS_DEV, KST_FS_DIR, "ext2", 0, NULL) &&
+			    !mount(VT_PHYS_DEV2, KST_FS_DIR, "ext2", 0, NULL) &&
 			    !statfs(KST_FS_DIR, &sfs) && sfs.f_type == KST_EXT2_MAGIC;
 		if (!kst_fs_ok) {
 			/* tmpfs allocates no page cache for a read of a hole */
 			vt_log("no ext2 on %s: the selftests run in /tmp (tmpfs), where their page cache cases cannot pass",
-			       KST_FS_DEV);
+			       VT_PHYS_DEV2);
 			snprintf(tag, sizeof(tag), "kst[%s]", kst_mode_name[mode]);
 			kst_report(mode, &fs_run, tag, false, NULL,
-				   "ext2 working directory on " KST_FS_DEV);
+				   "ext2 working directory on " VT_PHYS_DEV2);
 		}
 	}
 	for (i = 0; i < nr; i++) {

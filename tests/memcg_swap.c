@@ -57,7 +57,6 @@
 #include "memcg.h"
 #include "env.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define PAGES			VT_SCALE(8192, 2048)	/* 32 MiB */
 #define PRESSURE_PAGES		VT_SCALE(12288, 4096)	/* 48 MiB */
 #define PRESSURE_MAX		VT_SCALE_MB(24, 8)
@@ -341,15 +340,13 @@ struct mc {
 static void mc_setup(struct __test_metadata *_metadata, struct mc *m,
 		     bool zswap, bool disk)
 {
-	const char *env = getenv("VSWAP_PHYS_DEV");
 	int ret;
 
 	m->dev[0] = '\0';
 	m->nr_cgs = 0;
 	vd_env_setup(_metadata, &m->env, zswap);
 	if (disk) {
-		snprintf(m->dev, sizeof(m->dev), "%s",
-			 env && *env ? env : PHYS_DEV_DEFAULT);
+		snprintf(m->dev, sizeof(m->dev), "%s", vt_phys_dev());
 		if (!vt_exists(m->dev)) {
 			m->dev[0] = '\0';
 			SKIP(return, "no disk for physical swap");

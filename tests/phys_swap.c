@@ -21,7 +21,6 @@
 #include "region.h"
 #include "memcg.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define REGION_SIZE		MB(64)
 #define CG_NAME			"vswap_phys_swap"
 #define CG_MEMORY_MAX		MB(16)
@@ -77,7 +76,6 @@ static void phys_cleanup(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(phys_swap)
 {
-	const char *env = getenv("VSWAP_PHYS_DEV");
 	struct swaps_line l = { 0 };
 	long long bytes;
 	int ret;
@@ -86,8 +84,7 @@ FIXTURE_SETUP(phys_swap)
 	self->cg[0] = '\0';
 	self->mem = NULL;
 	self->nr_pages = REGION_SIZE / VT_PAGE_SIZE;
-	snprintf(self->dev, sizeof(self->dev), "%s",
-		 env && *env ? env : PHYS_DEV_DEFAULT);
+	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
 
 	if (!vt_exists(self->dev))
 		SKIP(return, "%s missing: no disk for physical swap", self->dev);

@@ -28,8 +28,8 @@
 #include "env.h"
 #include "proc.h"
 
-#define DEV_HI			"/dev/vda"
-#define DEV_LO			"/dev/vdb"
+#define DEV_HI			VT_PHYS_DEV
+#define DEV_LO			VT_PHYS_DEV2
 #define HOLDERS			8
 #define HOLDER_PAGES		1024		/* 4 MiB each */
 #define PAGES			4096		/* 16 MiB */

@@ -26,7 +26,6 @@
 #include "memcg.h"
 #include "env.h"
 
-#define PHYS_DEV		"/dev/vda"
 #define STRESS_NG		"/usr/bin/stress-ng"
 #define SECS			VT_SCALE(60, 15)
 #define NR_CGS			3
@@ -73,9 +72,9 @@ FIXTURE_SETUP(stress_ng)
 	if (access(STRESS_NG, X_OK))
 		SKIP(return, STRESS_NG " not in the image (VSWAP_STRESS_NG=0, or not installed on the host)");
 	vd_env_setup(_metadata, &self->env, 1);
-	ASSERT_TRUE(vt_exists(PHYS_DEV));
-	ret = vd_phys_on(PHYS_DEV, -1);
-	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " PHYS_DEV ": %s", strerror(-ret));
+	ASSERT_TRUE(vt_exists(VT_PHYS_DEV));
+	ret = vd_phys_on(VT_PHYS_DEV, -1);
+	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " VT_PHYS_DEV ": %s", strerror(-ret));
 	self->phys = true;
 }
 
@@ -102,8 +101,8 @@ FIXTURE_TEARDOWN_PARENT(stress_ng)
 	/* vswap idle (phys 0) and unloaded first, then the device goes */
 	vd_env_teardown(_metadata, &self->env);
 	if (self->phys) {
-		ret = vd_phys_off(PHYS_DEV);
-		EXPECT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s", strerror(-ret));
+		ret = vd_phys_off(VT_PHYS_DEV);
+		EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
 		self->phys = false;
 	}
 }
@@ -255,7 +254,7 @@ TEST_F_TIMEOUT(stress_ng, vm_verify_cgroups, 1800)
 		cg_write(self->cg[i], "memory.swap.max", "max");
 		cg_write(self->cg[i], "memory.zswap.max", "max");
 	}
-	TH_LOG("%d stress-ng instances, %s each, memory.max %lu MiB, zswap on, " PHYS_DEV " as backend",
+	TH_LOG("%d stress-ng instances, %s each, memory.max %lu MiB, zswap on, " VT_PHYS_DEV " as backend",
 	       NR_CGS, secs, CG_MAX >> 20);
 
 	chk = mmap(NULL, sizeof(*chk), PROT_READ | PROT_WRITE,

@@ -87,7 +87,6 @@
 #include "memcg.h"
 #include "env.h"
 
-#define PHYS_DEV		"/dev/vda"
 #define FAILSLAB		"/sys/kernel/debug/failslab"
 #define FAILPAGE		"/sys/kernel/debug/fail_page_alloc"
 #define CG_NAME			"vswap_swapoff"
@@ -143,8 +142,8 @@ static const struct page_mix mix_fi = { 40, 60 };
 
 struct so_state {
 	struct vd_env env;	/* zswap setting, cgroup, children to kill */
-	bool phys_on;		/* PHYS_DEV swapon'd by us */
-	int rot_saved;		/* PHYS_DEV rotational; -1: untouched */
+	bool phys_on;		/* VT_PHYS_DEV swapon'd by us */
+	int rot_saved;		/* VT_PHYS_DEV rotational; -1: untouched */
 	char tmpdir[64];	/* our tmpfs mount; "" if none */
 };
 
@@ -245,16 +244,16 @@ static void so_teardown(struct __test_metadata *_metadata, struct so_state *st)
 					 strerror(-ret));
 		st->env.cg[0] = '\0';
 	}
-	if (st->phys_on || proc_swaps_find(PHYS_DEV, NULL, NULL, NULL) > 0) {
-		ret = vd_phys_off(PHYS_DEV);
-		EXPECT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s",
+	if (st->phys_on || proc_swaps_find(VT_PHYS_DEV, NULL, NULL, NULL) > 0) {
+		ret = vd_phys_off(VT_PHYS_DEV);
+		EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s",
 					 strerror(-ret));
 		st->phys_on = false;
 	}
 	ret = so_vswap_cleanup();
 	EXPECT_EQ(0, ret) TH_LOG("vswap does not unload: %s", strerror(-ret));
-	ret = vd_rot_restore(PHYS_DEV, &st->rot_saved);
-	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " PHYS_DEV);
+	ret = vd_rot_restore(VT_PHYS_DEV, &st->rot_saved);
+	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " VT_PHYS_DEV);
 	if (st->env.zswap_saved >= 0) {
 		ret = zswap_set_enabled(st->env.zswap_saved);
 		EXPECT_EQ(0, ret) TH_LOG("cannot restore zswap enabled=%d",
@@ -278,15 +277,15 @@ static void so_zswap(struct __test_metadata *_metadata, struct so_state *st,
 	ASSERT_EQ(0, ret) TH_LOG("cannot set zswap enabled=%d", on);
 }
 
-/* Mark PHYS_DEV non-rotational, mkswap and swapon it (default priority). */
+/* Mark VT_PHYS_DEV non-rotational, mkswap and swapon it (default priority). */
 static void so_phys_on(struct __test_metadata *_metadata, struct so_state *st)
 {
 	int ret;
 
-	ASSERT_TRUE(vt_exists(PHYS_DEV)) TH_LOG("no " PHYS_DEV);
+	ASSERT_TRUE(vt_exists(VT_PHYS_DEV)) TH_LOG("no " VT_PHYS_DEV);
 	st->phys_on = true;
-	ret = vd_phys_on_ssd(PHYS_DEV, -1, &st->rot_saved);
-	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " PHYS_DEV ": %s",
+	ret = vd_phys_on_ssd(VT_PHYS_DEV, -1, &st->rot_saved);
+	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " VT_PHYS_DEV ": %s",
 				 strerror(-ret));
 }
 
@@ -934,9 +933,9 @@ TEST_F_TIMEOUT(backend, live_process, 300)
 	if (variant->disk) {
 		/* drop the clean swap cache copies: swapoff reads the disk */
 		cached = vd_evict_swap_cache(cg);
-		TH_LOG("%lld bytes left in the swap cache, %lld KiB on " PHYS_DEV,
-		       cached, vd_swap_used_kb(PHYS_DEV));
-		ASSERT_LT(0, vd_swap_used_kb(PHYS_DEV));
+		TH_LOG("%lld bytes left in the swap cache, %lld KiB on " VT_PHYS_DEV,
+		       cached, vd_swap_used_kb(VT_PHYS_DEV));
+		ASSERT_LT(0, vd_swap_used_kb(VT_PHYS_DEV));
 	}
 
 	ASSERT_EQ(0, vd_stats_read(&s2));
@@ -947,7 +946,7 @@ TEST_F_TIMEOUT(backend, live_process, 300)
 	       vd_delta(&s3, &s2, VD_SWPIN_ZSWAP),
 	       vd_delta(&s3, &s2, VD_SWPIN_PHYS));
 	if (variant->disk) {
-		EXPECT_EQ(0, vd_wait_swap_used(PHYS_DEV, 0));
+		EXPECT_EQ(0, vd_wait_swap_used(VT_PHYS_DEV, 0));
 	}
 	if (variant->zswap)
 		TH_LOG("zswap stored_pages %lld",
@@ -1207,12 +1206,12 @@ TEST_F_TIMEOUT(swapoff, swapon_again, 300)
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	EXPECT_EQ(so_swpouts(&s0), so_swpouts(&s1));
 	EXPECT_EQ(0, s1.v[VD_SLOTS_USED]);
-	TH_LOG("vswap off: %lld KiB on " PHYS_DEV, vd_swap_used_kb(PHYS_DEV));
-	EXPECT_LT(0, vd_swap_used_kb(PHYS_DEV));
+	TH_LOG("vswap off: %lld KiB on " VT_PHYS_DEV, vd_swap_used_kb(VT_PHYS_DEV));
+	EXPECT_LT(0, vd_swap_used_kb(VT_PHYS_DEV));
 	ASSERT_EQ(0, pattern_verify(mem, n, seed, NULL, &mm))
 		pattern_report(&mm, n);
-	ret = swap_off(PHYS_DEV);
-	ASSERT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s", strerror(-ret));
+	ret = swap_off(VT_PHYS_DEV);
+	ASSERT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
 	self->st.phys_on = false;
 
 	/* on again */
@@ -1593,7 +1592,7 @@ static void __noreturn race_storm(struct race_ctl *ctl, int id)
 	_exit(failed ? 1 : 0);
 }
 
-/* swapoff/swapon of PHYS_DEV until stopped */
+/* swapoff/swapon of VT_PHYS_DEV until stopped */
 static void *race_vda_main(void *arg)
 {
 	struct race_vda *v = arg;
@@ -1601,14 +1600,14 @@ static void *race_vda_main(void *arg)
 	int ret;
 
 	while (!race_stopped(&v->stop)) {
-		ret = swap_off(PHYS_DEV);
+		ret = swap_off(VT_PHYS_DEV);
 		if (!ret)
 			on = false;
 		else if (!v->failures++)
 			v->first_err = ret;
 		usleep(4000);
 		if (!on) {
-			ret = swap_on(PHYS_DEV, 0);
+			ret = swap_on(VT_PHYS_DEV, 0);
 			if (!ret)
 				on = true;
 			else if (!v->failures++)
@@ -1718,10 +1717,10 @@ TEST_F_TIMEOUT(swapoff, races, 600)
 	}
 	__atomic_store_n(&vda.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
-	TH_LOG("%d rounds; rounds done: %ld %ld %ld; %ld " PHYS_DEV " cycles",
+	TH_LOG("%d rounds; rounds done: %ld %ld %ld; %ld " VT_PHYS_DEV " cycles",
 	       RACE_ROUNDS, ctl->rounds[0], ctl->rounds[1], ctl->rounds[2],
 	       vda.cycles);
-	EXPECT_EQ(0, vda.failures) TH_LOG("%ld " PHYS_DEV " swapoff/swapon failures, first: %s",
+	EXPECT_EQ(0, vda.failures) TH_LOG("%ld " VT_PHYS_DEV " swapoff/swapon failures, first: %s",
 					  vda.failures, strerror(-vda.first_err));
 	EXPECT_LT(0, vda.cycles);
 	ASSERT_EQ(0, so_slots());

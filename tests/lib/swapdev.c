@@ -6,6 +6,13 @@
  */
 #include "swapdev.h"
 
+const char *vt_phys_dev(void)
+{
+	const char *d = getenv("VSWAP_PHYS_DEV");
+
+	return d && *d ? d : VT_PHYS_DEV;
+}
+
 int proc_swaps_lookup(const char *what, struct swaps_line *out)
 {
 	struct swaps_line l = { 0 };

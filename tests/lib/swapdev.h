@@ -9,6 +9,18 @@
 
 #include "util.h"
 
+/*
+ * The guest's two virtio disks, scratch space the tests overwrite (see
+ * scripts/vm.sh): VT_PHYS_DEV is the physical swap device / vswap backend,
+ * VT_PHYS_DEV2 the second disk (a file system, a second swap device, the
+ * hibernation token).  Tests that take $VSWAP_PHYS_DEV call vt_phys_dev().
+ */
+#define VT_PHYS_DEV		"/dev/vda"
+#define VT_PHYS_DEV2		"/dev/vdb"
+
+/* $VSWAP_PHYS_DEV if set and not empty, else VT_PHYS_DEV. */
+const char *vt_phys_dev(void);
+
 /* ---------------------------------------------------------------------
  * /proc/swaps
  */
