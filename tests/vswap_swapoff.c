@@ -293,19 +293,6 @@ static void so_phys_on(struct __test_metadata *_metadata, struct so_state *st)
  * Regions, counters, checks
  */
 
-static char *so_map(size_t n, bool shared)
-{
-	int flags = MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE);
-	void *p;
-
-	p = mmap(NULL, n * VT_PAGE_SIZE, PROT_READ | PROT_WRITE, flags, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* no THP: a split could map zero-filled subpages to the zero page */
-	madvise(p, n * VT_PAGE_SIZE, MADV_NOHUGEPAGE);
-	return p;
-}
-
 static void so_fill(char *mem, size_t n, unsigned long long seed,
 		    const struct page_mix *mix)
 {
@@ -443,7 +430,7 @@ static long long so_probe(size_t *swapped, size_t *present)
 	long long ret;
 	char *mem;
 
-	mem = so_map(PROBE_PAGES, false);
+	mem = vt_map_pages(PROBE_PAGES, false, -1);
 	if (!mem)
 		return -ENOMEM;
 	so_fill(mem, PROBE_PAGES, SEED ^ 0x9b0be, NULL);
@@ -521,7 +508,7 @@ static void __noreturn so_proc_main(int cmd, int rep, struct so_data *d,
 	/* MADV_PAGEOUT misses folios in another CPU's LRU batch */
 	vd_pin_cpu();
 	if (c == 'k' && !d->mem) {
-		d->mem = so_map(d->nr_pages, false);
+		d->mem = vt_map_pages(d->nr_pages, false, -1);
 		if (!d->mem) {
 			c = 'a';
 		} else {
@@ -991,7 +978,7 @@ TEST_F_TIMEOUT(swapoff, forked_children, 300)
 	d.nr_pages = n;
 	d.seed = SEED ^ 0xf0;
 	d.mix = NULL;
-	d.mem = so_map(n, false);
+	d.mem = vt_map_pages(n, false, -1);
 	ASSERT_NE(NULL, d.mem);
 	so_fill(d.mem, n, d.seed, d.mix);
 	ASSERT_EQ((long)n, so_pageout(d.mem, n));
@@ -1089,7 +1076,7 @@ TEST_F_TIMEOUT(swapoff, shmem_tmpfs, 300)
 	close(fd);
 
 	/* the shared anonymous region, still mapped */
-	shm = so_map(n, true);
+	shm = vt_map_pages(n, true, -1);
 	ASSERT_NE(NULL, shm);
 	so_fill(shm, n, rseed, NULL);
 	base = so_slots();
@@ -1130,7 +1117,7 @@ TEST_F_TIMEOUT(swapoff, swap_cache_only, 300)
 
 	so_zswap(_metadata, &self->st, true);
 	ASSERT_EQ(0, vd_pin_cpu());
-	mem = so_map(n, false);
+	mem = vt_map_pages(n, false, -1);
 	ASSERT_NE(NULL, mem);
 	so_fill(mem, n, seed, NULL);
 	ASSERT_EQ((long)n, so_pageout(mem, n));
@@ -1177,7 +1164,7 @@ TEST_F_TIMEOUT(swapoff, swapon_again, 300)
 
 	so_zswap(_metadata, &self->st, true);
 	ASSERT_EQ(0, vd_pin_cpu());
-	mem = so_map(n, false);
+	mem = vt_map_pages(n, false, -1);
 	ASSERT_NE(NULL, mem);
 	so_fill(mem, n, seed, NULL);
 	ASSERT_EQ((long)n, so_pageout(mem, n));
@@ -1276,7 +1263,7 @@ TEST_F_TIMEOUT(swapoff, eperm, 300)
 
 	so_zswap(_metadata, &self->st, true);
 	ASSERT_EQ(0, vd_pin_cpu());
-	mem = so_map(n, false);
+	mem = vt_map_pages(n, false, -1);
 	ASSERT_NE(NULL, mem);
 	so_fill(mem, n, seed, NULL);
 	ASSERT_EQ((long)n, so_pageout(mem, n));
@@ -1401,7 +1388,7 @@ static int cycle_child(unsigned long long seed, int ready, int go)
 	const size_t n = CYCLE_PAGES;
 	char *mem, b = 'r';
 
-	mem = so_map(n, false);
+	mem = vt_map_pages(n, false, -1);
 	if (!mem)
 		return 10;
 	so_fill(mem, n, seed, NULL);
@@ -1515,7 +1502,7 @@ static void __noreturn race_worker(struct race_ctl *ctl, int id)
 	char *mem;
 	long i;
 
-	mem = so_map(RACE_PAGES, false);
+	mem = vt_map_pages(RACE_PAGES, false, -1);
 	if (!mem)
 		_exit(10);
 	for (i = 0; i < RACE_MAX_ROUNDS && !race_stopped(&ctl->stop); i++) {
@@ -1562,7 +1549,7 @@ static void __noreturn race_storm(struct race_ctl *ctl, int id)
 	char *mem;
 	long i;
 
-	mem = so_map(STORM_PAGES, false);
+	mem = vt_map_pages(STORM_PAGES, false, -1);
 	if (!mem)
 		_exit(10);
 	so_fill(mem, STORM_PAGES, seed, NULL);

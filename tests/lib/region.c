@@ -206,23 +206,35 @@ char *vd_page(const struct vd_region *r, size_t idx)
 	return r->mem + idx * VT_PAGE_SIZE;
 }
 
-int vd_region_map(struct vd_region *r, size_t nr_pages,
-		  bool shared)
+void *vt_map_pages(size_t nr_pages, bool shared, int fd)
 {
-	int flags = MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE);
+	int flags = (fd < 0 ? MAP_ANONYMOUS : 0) |
+		    (shared ? MAP_SHARED : MAP_PRIVATE);
+	void *p;
+
+	p = mmap(NULL, nr_pages * VT_PAGE_SIZE, PROT_READ | PROT_WRITE, flags,
+		 fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, nr_pages * VT_PAGE_SIZE, MADV_NOHUGEPAGE)) {
+		int err = errno;
+
+		munmap(p, nr_pages * VT_PAGE_SIZE);
+		errno = err;
+		return NULL;
+	}
+	return p;
+}
+
+int vd_region_map_fd(struct vd_region *r, size_t nr_pages, bool shared,
+		     int fd)
+{
 	void *p;
 
 	memset(r, 0, sizeof(*r));
-	p = mmap(NULL, nr_pages * VT_PAGE_SIZE, PROT_READ | PROT_WRITE, flags,
-		 -1, 0);
-	if (p == MAP_FAILED)
+	p = vt_map_pages(nr_pages, shared, fd);
+	if (!p)
 		return -errno;
-	if (madvise(p, nr_pages * VT_PAGE_SIZE, MADV_NOHUGEPAGE)) {
-		int ret = -errno;
-
-		munmap(p, nr_pages * VT_PAGE_SIZE);
-		return ret;
-	}
 	r->csum = calloc(nr_pages, sizeof(*r->csum));
 	if (!r->csum) {
 		munmap(p, nr_pages * VT_PAGE_SIZE);
@@ -232,6 +244,11 @@ int vd_region_map(struct vd_region *r, size_t nr_pages,
 	r->nr_pages = nr_pages;
 	r->shared = shared;
 	return 0;
+}
+
+int vd_region_map(struct vd_region *r, size_t nr_pages, bool shared)
+{
+	return vd_region_map_fd(r, nr_pages, shared, -1);
 }
 
 void vd_region_unmap(struct vd_region *r)

@@ -126,12 +126,21 @@ struct vd_region {
 char *vd_page(const struct vd_region *r, size_t idx);
 
 /*
- * Map @nr_pages of anonymous memory (MAP_SHARED: shmem) with
- * MADV_NOHUGEPAGE, so that a THP split can never remap zero-filled
- * subpages to the shared zero page behind the counters' back.
+ * The one place test memory is mapped: @nr_pages read-write, of @fd
+ * (anonymous if @fd < 0; @shared: MAP_SHARED, i.e. shmem when anonymous),
+ * with MADV_NOHUGEPAGE, so that a THP split can never remap zero-filled
+ * subpages to the shared zero page behind the counters' back.  NULL with
+ * errno set on failure.
  */
-int vd_region_map(struct vd_region *r, size_t nr_pages,
-		  bool shared);
+void *vt_map_pages(size_t nr_pages, bool shared, int fd);
+
+/*
+ * vt_map_pages() as a vd_region with a checksum slot per page; 0 or
+ * -errno.  vd_region_map() maps anonymous memory.
+ */
+int vd_region_map_fd(struct vd_region *r, size_t nr_pages, bool shared,
+		     int fd);
+int vd_region_map(struct vd_region *r, size_t nr_pages, bool shared);
 
 void vd_region_unmap(struct vd_region *r);
 

@@ -13,11 +13,17 @@ const char *vt_phys_dev(void)
 	return d && *d ? d : VT_PHYS_DEV;
 }
 
-int proc_swaps_lookup(const char *what, struct swaps_line *out)
+/*
+ * The one parser of /proc/swaps.  Each line after the header is
+ * "Filename Type Size Used Priority"; Filename has no blanks (the kernel
+ * escapes them), so sscanf() splits it.
+ */
+int proc_swaps_for_each(int (*fn)(const struct swaps_line *l, void *arg),
+			void *arg)
 {
 	struct swaps_line l = { 0 };
 	char line[PATH_MAX + 128];
-	int found = 0;
+	int n = 0;
 	FILE *f;
 
 	f = fopen("/proc/swaps", "re");
@@ -32,13 +38,38 @@ int proc_swaps_lookup(const char *what, struct swaps_line *out)
 		if (sscanf(line, "%4095s %31s %llu %llu %d", l.name, l.type,
 			   &l.size_kb, &l.used_kb, &l.prio) != 5)
 			continue;
-		if (strcmp(l.name, what) && strcmp(l.type, what))
-			continue;
-		if (!found++ && out)
-			*out = l;
+		n++;
+		if (fn(&l, arg))
+			break;
 	}
 	fclose(f);
-	return found;
+	return n;
+}
+
+struct swaps_match {
+	const char *what;
+	struct swaps_line *out;
+	int found;
+};
+
+static int swaps_match_one(const struct swaps_line *l, void *arg)
+{
+	struct swaps_match *m = arg;
+
+	if (strcmp(l->name, m->what) && strcmp(l->type, m->what))
+		return 0;
+	if (!m->found++ && m->out)
+		*m->out = *l;
+	return 0;
+}
+
+int proc_swaps_lookup(const char *what, struct swaps_line *out)
+{
+	struct swaps_match m = { .what = what, .out = out };
+	int ret;
+
+	ret = proc_swaps_for_each(swaps_match_one, &m);
+	return ret < 0 ? ret : m.found;
 }
 
 int proc_swaps_find(const char *what, unsigned long long *size_kb,
@@ -97,48 +128,31 @@ long long blkdev_bytes(const char *dev)
 	return bytes;
 }
 
+static int count_other_one(const struct swaps_line *l, void *arg)
+{
+	if (strcmp(l->type, "vswap"))
+		(*(int *)arg)++;
+	return 0;
+}
+
 int vd_count_other_swaps(void)
 {
-	char line[PATH_MAX + 128], name[PATH_MAX], type[32];
-	int n = 0;
-	FILE *f;
+	int n = 0, ret;
 
-	f = fopen("/proc/swaps", "re");
-	if (!f)
-		return -errno;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return 0;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%4095s %31s", name, type) != 2)
-			continue;
-		if (strcmp(type, "vswap"))
-			n++;
-	}
-	fclose(f);
-	return n;
+	ret = proc_swaps_for_each(count_other_one, &n);
+	return ret < 0 ? ret : n;
+}
+
+static int swapoff_other_one(const struct swaps_line *l, void *arg)
+{
+	if (strcmp(l->type, "vswap") && swapoff(l->name))
+		vt_log("swapoff %s: %s", l->name, strerror(errno));
+	return 0;
 }
 
 void vd_swapoff_others(void)
 {
-	char line[PATH_MAX + 128], name[PATH_MAX], type[32];
-	FILE *f;
-
-	f = fopen("/proc/swaps", "re");
-	if (!f)
-		return;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%4095s %31s", name, type) != 2)
-			continue;
-		if (strcmp(type, "vswap") && swapoff(name))
-			vt_log("swapoff %s: %s", name, strerror(errno));
-	}
-	fclose(f);
+	proc_swaps_for_each(swapoff_other_one, NULL);
 }
 
 long long vd_swap_used_kb(const char *dev)

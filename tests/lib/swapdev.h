@@ -34,6 +34,14 @@ struct swaps_line {
 };
 
 /*
+ * Call @fn for each line of /proc/swaps, in order, until it returns
+ * non-zero.  Returns the number of lines passed to @fn, or -errno if
+ * /proc/swaps cannot be read.  Every other /proc/swaps reader here uses it.
+ */
+int proc_swaps_for_each(int (*fn)(const struct swaps_line *l, void *arg),
+			void *arg);
+
+/*
  * Find lines of /proc/swaps whose Filename or Type equals @what.  The first
  * match is returned in @out (may be NULL).  Returns the number of matching
  * lines, or -errno if /proc/swaps cannot be read.
