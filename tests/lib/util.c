@@ -2,7 +2,7 @@
 /*
  * Basics every vswap test uses: paths and sizes, the VSWAP_SCALE knob,
  * vt_log(), small file readers/writers, /proc and /sys lookups, vt_run()
- * and timing.
+ * and timing.  The library's conventions are in util.h.
  */
 #include "util.h"
 

@@ -3,6 +3,14 @@
  * Basics every vswap test uses: paths and sizes, the VSWAP_SCALE knob,
  * vt_log(), small file readers/writers, /proc and /sys lookups, vt_run()
  * and timing.
+ *
+ * Conventions of the whole library (tests/lib/, linked into every test as
+ * libvswaptest.a): helpers return 0 (or a value) on success and -errno on
+ * failure unless documented otherwise.  Diagnostics go to stderr with a
+ * "# " prefix: test children leave with _exit(), so anything buffered on
+ * stdout would be lost.  Helpers taking a struct __test_metadata use
+ * ASSERT_*() and must only be called from the test process itself, never
+ * from a forked workload child.
  */
 #ifndef __VSWAP_TEST_UTIL_H
 #define __VSWAP_TEST_UTIL_H
