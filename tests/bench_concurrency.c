@@ -89,6 +89,7 @@
 
 #include "kselftest_harness.h"
 #include "util.h"
+#include "bench.h"
 #include "module.h"
 #include "swapdev.h"
 #include "region.h"
@@ -201,23 +202,16 @@ static void __attribute__((constructor)) bench_init(void)
 		ps = NULL;
 }
 
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtol(v, NULL, 10) : def;
-}
-
 static long bench_mb(void)
 {
-	long mb = env_long("VSWAP_BENCH_MB", 8);
+	long mb = bench_env_long("VSWAP_BENCH_MB", 8);
 
 	return mb > 0 ? mb : 8;
 }
 
 static int bench_rounds(void)
 {
-	long r = env_long("VSWAP_BENCH_ROUNDS", 1);
+	long r = bench_env_long("VSWAP_BENCH_ROUNDS", 1);
 
 	return r > 0 ? (r < MAX_ROUNDS ? (int)r : MAX_ROUNDS) : 1;
 }
@@ -245,7 +239,7 @@ static long cmdline_long(const char *key, long def)
  */
 static int stress_secs(void)
 {
-	long s = env_long("VSWAP_BENCH_STRESS_SECS", 0);
+	long s = bench_env_long("VSWAP_BENCH_STRESS_SECS", 0);
 
 	if (s <= 0)
 		s = cmdline_long("vswap.bench_stress_secs=", 1);
@@ -997,24 +991,13 @@ static char next_byte(int fd, FIXTURE_DATA(conc) *self, int first, int nr)
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The median round's wall time: a host I/O stall (the guest's disk is a
  * file on the host) can add a second to one round of any configuration.
  */
 static double median_round(const struct p_result *p)
 {
-	double w[MAX_ROUNDS];
-
-	memcpy(w, p->round_wall, p->rounds * sizeof(w[0]));
-	qsort(w, p->rounds, sizeof(w[0]), cmp_double);
-	return w[p->rounds / 2];
+	return bench_median(p->round_wall, p->rounds);
 }
 
 static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,

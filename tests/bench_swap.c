@@ -32,6 +32,7 @@
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
 #include "util.h"
+#include "bench.h"
 #include "module.h"
 #include "vswap_stats.h"
 #include "swapdev.h"
@@ -74,13 +75,6 @@ static void __attribute__((constructor)) bench_init(void)
 		results = NULL;
 }
 
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtol(v, NULL, 10) : def;
-}
-
 /* Wait (bounded) until no page is under writeback, e.g. to a disk. */
 static void wait_writeback(void)
 {
@@ -94,8 +88,8 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 			 const char *cg)
 {
 	struct bench_result *res = &results[cfg];
-	size_t n = env_long("VSWAP_BENCH_MB", 16) * 256, i, first = 0, sw;
-	int rounds = env_long("VSWAP_BENCH_ROUNDS", 1), r;
+	size_t n = bench_env_long("VSWAP_BENCH_MB", 16) * 256, i, first = 0, sw;
+	int rounds = bench_env_long("VSWAP_BENCH_ROUNDS", 1), r;
 	double w0;
 	volatile char sink = 0;
 	struct vd_region reg;
@@ -180,7 +174,7 @@ FIXTURE(bench) {
  */
 static int phys_on(const char *dev, int prio, int *rot_saved)
 {
-	if (env_long("VSWAP_BENCH_ROTATIONAL", 0))
+	if (bench_env_long("VSWAP_BENCH_ROTATIONAL", 0))
 		return vd_phys_on(dev, prio);
 	return vd_phys_on_ssd(dev, prio, rot_saved);
 }
@@ -245,7 +239,7 @@ TEST_F_TIMEOUT(bench, zram, 1200)
 	if (vt_write_file(ZRAM_SYS "/comp_algorithm", "lzo"))
 		TH_LOG("zram: lzo not selectable, using the default compressor");
 	snprintf(size, sizeof(size), "%ld",
-		 env_long("VSWAP_BENCH_MB", 16) * 2 * (long)MB(1));
+		 bench_env_long("VSWAP_BENCH_MB", 16) * 2 * (long)MB(1));
 	ASSERT_EQ(0, vt_write_file(ZRAM_SYS "/disksize", size));
 	ASSERT_EQ(0, swap_mkswap(ZRAM_DEV));
 	ASSERT_EQ(0, swap_on(ZRAM_DEV, 0));
@@ -277,24 +271,13 @@ TEST_F_TIMEOUT(bench, vswap_disk, 1200)
 	run_workload(_metadata, CFG_VSWAP_DISK, self->env.cg);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The median round's wall time: a host I/O stall (the guest's disk is a
  * file on the host) can add a second to one round of either configuration.
  */
 static double median_round(const struct bench_result *b)
 {
-	double w[MAX_ROUNDS];
-
-	memcpy(w, b->round_wall, b->rounds * sizeof(w[0]));
-	qsort(w, b->rounds, sizeof(w[0]), cmp_double);
-	return w[b->rounds / 2];
+	return bench_median(b->round_wall, b->rounds);
 }
 
 /* vswap's time over stock's, wall and sys, for two configurations */

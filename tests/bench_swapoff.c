@@ -30,6 +30,7 @@
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
 #include "util.h"
+#include "bench.h"
 #include "module.h"
 #include "vswap_stats.h"
 #include "swapdev.h"
@@ -41,13 +42,6 @@
 #define MAX_SIZES		8
 
 static const struct page_mix mix_disk = { 0, 100 };
-
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtol(v, NULL, 10) : def;
-}
 
 struct swapoff_time {
 	double wall, sys;
@@ -138,9 +132,9 @@ static void one_round(struct __test_metadata *_metadata, const char *dev,
 
 TEST_F_TIMEOUT(bench, swapoff_many_processes, 3600)
 {
-	long procs = env_long("VSWAP_BENCH_PROCS", 50);
-	long swap_kb = env_long("VSWAP_BENCH_SWAP_KB", 1024);
-	long rounds = env_long("VSWAP_BENCH_ROUNDS", 1);
+	long procs = bench_env_long("VSWAP_BENCH_PROCS", 50);
+	long swap_kb = bench_env_long("VSWAP_BENCH_SWAP_KB", 1024);
+	long rounds = bench_env_long("VSWAP_BENCH_ROUNDS", 1);
 	const char *sizes_env = getenv("VSWAP_BENCH_RESIDENT_MB");
 	struct swapoff_time best[MAX_SIZES][NR_MODES];
 	long sizes[MAX_SIZES];
