@@ -79,7 +79,7 @@ trap 'rm -rf "$TMP"' EXIT
 CMDLINE="console=ttyS0 panic=-1 oops=panic loglevel=7 vswap.job=$JOB"
 [ -n "$TESTS" ] && CMDLINE+=" vswap.tests=$TESTS"
 case $JOB in test | hibernate) CMDLINE+=" vswap.test_timeout=$TEST_TMO" ;; esac
-# Test workload scale (percent, tests/vswap_test.h VT_SCALE), e.g. for the debug flavor.
+# Test workload scale (percent, tests/lib/util.h VT_SCALE), e.g. for the debug flavor.
 [ -n "${VSWAP_SCALE:-}" ] && CMDLINE+=" vswap.scale=$VSWAP_SCALE"
 [ -n "$APPEND" ] && CMDLINE+=" $APPEND"
 

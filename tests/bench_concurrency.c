@@ -88,10 +88,13 @@
 #include <sys/resource.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "bench.h"
+#include "module.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define SEED			0xc0cc0ULL
 #ifndef LOCK_STAT		/* -D for a parser test on the host */
 #define LOCK_STAT		"/proc/lock_stat"
@@ -199,23 +202,16 @@ static void __attribute__((constructor)) bench_init(void)
 		ps = NULL;
 }
 
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtol(v, NULL, 10) : def;
-}
-
 static long bench_mb(void)
 {
-	long mb = env_long("VSWAP_BENCH_MB", 8);
+	long mb = bench_env_long("VSWAP_BENCH_MB", 8);
 
 	return mb > 0 ? mb : 8;
 }
 
 static int bench_rounds(void)
 {
-	long r = env_long("VSWAP_BENCH_ROUNDS", 1);
+	long r = bench_env_long("VSWAP_BENCH_ROUNDS", 1);
 
 	return r > 0 ? (r < MAX_ROUNDS ? (int)r : MAX_ROUNDS) : 1;
 }
@@ -243,7 +239,7 @@ static long cmdline_long(const char *key, long def)
  */
 static int stress_secs(void)
 {
-	long s = env_long("VSWAP_BENCH_STRESS_SECS", 0);
+	long s = bench_env_long("VSWAP_BENCH_STRESS_SECS", 0);
 
 	if (s <= 0)
 		s = cmdline_long("vswap.bench_stress_secs=", 1);
@@ -307,7 +303,7 @@ child_main(int idx, const struct bench_cfg *c, const char *cg, size_t n,
 		wait_writeback();
 		if (c->disk) {
 			/* only this process's pages: its own cgroup */
-			cached = cg_read_key(cg, "memory.stat", "swapcached");
+			cached = cg_read_key_ll(cg, "memory.stat", "swapcached");
 			if (cached > 0) {
 				snprintf(size, sizeof(size), "%lld", cached);
 				cg_write(cg, "memory.reclaim", size);
@@ -899,12 +895,10 @@ static int set_vswap(bool on)
 
 FIXTURE_SETUP(conc)
 {
-	const char *d = getenv("VSWAP_PHYS_DEV");
 	unsigned long long v = 1;
 	int i, ret;
 
-	snprintf(self->dev, sizeof(self->dev), "%s",
-		 d && *d ? d : PHYS_DEV_DEFAULT);
+	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
 	self->rot_saved = -1;
 	self->lock_stat_saved = -1;
 	self->map_count_saved[0] = '\0';
@@ -921,7 +915,7 @@ FIXTURE_SETUP(conc)
 		char name[64];
 
 		snprintf(name, sizeof(name), CG_NAME "-%d", i);
-		ret = cg_create(name, self->cg[i], sizeof(self->cg[i]));
+		ret = cg_create_memcg(name, self->cg[i], sizeof(self->cg[i]));
 		if (ret == -EOPNOTSUPP || ret == -ENOENT)
 			SKIP(return, "no cgroup v2 memory controller");
 		ASSERT_EQ(0, ret) TH_LOG("cgroup %s: %s", name, strerror(-ret));
@@ -997,24 +991,13 @@ static char next_byte(int fd, FIXTURE_DATA(conc) *self, int first, int nr)
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The median round's wall time: a host I/O stall (the guest's disk is a
  * file on the host) can add a second to one round of any configuration.
  */
 static double median_round(const struct p_result *p)
 {
-	double w[MAX_ROUNDS];
-
-	memcpy(w, p->round_wall, p->rounds * sizeof(w[0]));
-	qsort(w, p->rounds, sizeof(w[0]), cmp_double);
-	return w[p->rounds / 2];
+	return bench_median(p->round_wall, p->rounds);
 }
 
 static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
@@ -1352,7 +1335,7 @@ static void run_pageswap_p(struct __test_metadata *_metadata,
 	snprintf(tstr, sizeof(tstr), "%ds", secs);
 	in0 = read_vmstat("pswpin");
 	out0 = read_vmstat("pswpout");
-	oom0 = cg_read_key(self->cg[0], "memory.events", "oom_kill");
+	oom0 = cg_read_key_ll(self->cg[0], "memory.events", "oom_kill");
 	pid = ps_spawn(argv, self->cg[0], PS_OUT);
 	ASSERT_LT(0, pid) TH_LOG("fork: %s", strerror(-pid));
 	slot = self->nr_pids++;
@@ -1373,7 +1356,7 @@ static void run_pageswap_p(struct __test_metadata *_metadata,
 				 c->name, procs, secs * 4 + 120);
 	r->pswpin = read_vmstat("pswpin") - in0;
 	r->pswpout = read_vmstat("pswpout") - out0;
-	r->oom_kills = cg_read_key(self->cg[0], "memory.events", "oom_kill") - oom0;
+	r->oom_kills = cg_read_key_ll(self->cg[0], "memory.events", "oom_kill") - oom0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		unsupported = true;	/* could not be executed */
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && unsupported) {

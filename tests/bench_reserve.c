@@ -30,10 +30,13 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "env.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define MIN_FREE		"/proc/sys/vm/min_free_kbytes"
 #define SEED			0x5e5e7eULL
 #define CHUNK_PAGES		256	/* progress is counted in 1 MiB steps */
@@ -63,10 +66,7 @@ FIXTURE(reserve) {
 
 FIXTURE_SETUP(reserve)
 {
-	const char *d = getenv("VSWAP_PHYS_DEV");
-
-	snprintf(self->dev, sizeof(self->dev), "%s",
-		 d && *d ? d : PHYS_DEV_DEFAULT);
+	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
 	self->rot_saved = -1;
 	self->min_free_old = -1;
 	vt_read_u64(MIN_FREE, (unsigned long long *)&self->min_free_old);

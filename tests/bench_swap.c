@@ -31,10 +31,15 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "bench.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define ZRAM_DEV		"/dev/zram0"
 #define ZRAM_SYS		"/sys/block/zram0"
 #define SEED			0xbe7c4ULL
@@ -70,20 +75,6 @@ static void __attribute__((constructor)) bench_init(void)
 		results = NULL;
 }
 
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtol(v, NULL, 10) : def;
-}
-
-static const char *phys_dev(void)
-{
-	const char *v = getenv("VSWAP_PHYS_DEV");
-
-	return v && *v ? v : PHYS_DEV_DEFAULT;
-}
-
 /* Wait (bounded) until no page is under writeback, e.g. to a disk. */
 static void wait_writeback(void)
 {
@@ -97,8 +88,8 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 			 const char *cg)
 {
 	struct bench_result *res = &results[cfg];
-	size_t n = env_long("VSWAP_BENCH_MB", 16) * 256, i, first = 0, sw;
-	int rounds = env_long("VSWAP_BENCH_ROUNDS", 1), r;
+	size_t n = bench_env_long("VSWAP_BENCH_MB", 16) * 256, i, first = 0, sw;
+	int rounds = bench_env_long("VSWAP_BENCH_ROUNDS", 1), r;
 	double w0;
 	volatile char sink = 0;
 	struct vd_region reg;
@@ -128,7 +119,7 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 		 * written, as reclaim would under pressure, so that swap-in
 		 * reads them back from the disk
 		 */
-		cached = cg ? cg_read_key(cg, "memory.stat", "swapcached") : 0;
+		cached = cg ? cg_read_key_ll(cg, "memory.stat", "swapcached") : 0;
 		if (cached > 0) {
 			snprintf(size, sizeof(size), "%lld", cached);
 			cg_write(cg, "memory.reclaim", size);
@@ -183,7 +174,7 @@ FIXTURE(bench) {
  */
 static int phys_on(const char *dev, int prio, int *rot_saved)
 {
-	if (env_long("VSWAP_BENCH_ROTATIONAL", 0))
+	if (bench_env_long("VSWAP_BENCH_ROTATIONAL", 0))
 		return vd_phys_on(dev, prio);
 	return vd_phys_on_ssd(dev, prio, rot_saved);
 }
@@ -208,8 +199,8 @@ FIXTURE_SETUP(bench)
 FIXTURE_TEARDOWN_PARENT(bench)
 {
 	if (self->phys_on)
-		EXPECT_EQ(0, swap_off(phys_dev()));
-	EXPECT_EQ(0, vd_rot_restore(phys_dev(), &self->rot_saved));
+		EXPECT_EQ(0, swap_off(vt_phys_dev()));
+	EXPECT_EQ(0, vd_rot_restore(vt_phys_dev(), &self->rot_saved));
 	if (self->zram_on) {
 		EXPECT_EQ(0, swap_off(ZRAM_DEV));
 		vt_write_file(ZRAM_SYS "/reset", "1");
@@ -220,7 +211,7 @@ FIXTURE_TEARDOWN_PARENT(bench)
 
 TEST_F_TIMEOUT(bench, stock_zswap_disk, 1200)
 {
-	const char *dev = phys_dev();
+	const char *dev = vt_phys_dev();
 
 	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
 	ASSERT_EQ(0, zswap_set_enabled(true));
@@ -248,7 +239,7 @@ TEST_F_TIMEOUT(bench, zram, 1200)
 	if (vt_write_file(ZRAM_SYS "/comp_algorithm", "lzo"))
 		TH_LOG("zram: lzo not selectable, using the default compressor");
 	snprintf(size, sizeof(size), "%ld",
-		 env_long("VSWAP_BENCH_MB", 16) * 2 * (long)MB(1));
+		 bench_env_long("VSWAP_BENCH_MB", 16) * 2 * (long)MB(1));
 	ASSERT_EQ(0, vt_write_file(ZRAM_SYS "/disksize", size));
 	ASSERT_EQ(0, swap_mkswap(ZRAM_DEV));
 	ASSERT_EQ(0, swap_on(ZRAM_DEV, 0));
@@ -259,7 +250,7 @@ TEST_F_TIMEOUT(bench, zram, 1200)
 /* The round trip through a physical device, zswap off: no vswap, then vswap */
 TEST_F_TIMEOUT(bench, stock_disk, 1200)
 {
-	const char *dev = phys_dev();
+	const char *dev = vt_phys_dev();
 
 	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
 	ASSERT_EQ(0, zswap_set_enabled(false));
@@ -270,7 +261,7 @@ TEST_F_TIMEOUT(bench, stock_disk, 1200)
 
 TEST_F_TIMEOUT(bench, vswap_disk, 1200)
 {
-	const char *dev = phys_dev();
+	const char *dev = vt_phys_dev();
 
 	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
 	ASSERT_EQ(0, vd_ensure_loaded());
@@ -280,24 +271,13 @@ TEST_F_TIMEOUT(bench, vswap_disk, 1200)
 	run_workload(_metadata, CFG_VSWAP_DISK, self->env.cg);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The median round's wall time: a host I/O stall (the guest's disk is a
  * file on the host) can add a second to one round of either configuration.
  */
 static double median_round(const struct bench_result *b)
 {
-	double w[MAX_ROUNDS];
-
-	memcpy(w, b->round_wall, b->rounds * sizeof(w[0]));
-	qsort(w, b->rounds, sizeof(w[0]), cmp_double);
-	return w[b->rounds / 2];
+	return bench_median(b->round_wall, b->rounds);
 }
 
 /* vswap's time over stock's, wall and sys, for two configurations */

@@ -29,21 +29,19 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "bench.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "env.h"
+#include "proc.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define SEED			0xb5e0ffULL
 #define MAX_SIZES		8
 
 static const struct page_mix mix_disk = { 0, 100 };
-
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtol(v, NULL, 10) : def;
-}
 
 struct swapoff_time {
 	double wall, sys;
@@ -57,10 +55,7 @@ FIXTURE(bench) {
 
 FIXTURE_SETUP(bench)
 {
-	const char *d = getenv("VSWAP_PHYS_DEV");
-
-	snprintf(self->dev, sizeof(self->dev), "%s",
-		 d && *d ? d : PHYS_DEV_DEFAULT);
+	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
 	vd_env_setup(_metadata, &self->env, 0);
 	ASSERT_EQ(0, vd_pin_cpu());
 	ASSERT_TRUE(vt_exists(self->dev)) TH_LOG("%s missing", self->dev);
@@ -137,9 +132,9 @@ static void one_round(struct __test_metadata *_metadata, const char *dev,
 
 TEST_F_TIMEOUT(bench, swapoff_many_processes, 3600)
 {
-	long procs = env_long("VSWAP_BENCH_PROCS", 50);
-	long swap_kb = env_long("VSWAP_BENCH_SWAP_KB", 1024);
-	long rounds = env_long("VSWAP_BENCH_ROUNDS", 1);
+	long procs = bench_env_long("VSWAP_BENCH_PROCS", 50);
+	long swap_kb = bench_env_long("VSWAP_BENCH_SWAP_KB", 1024);
+	long rounds = bench_env_long("VSWAP_BENCH_ROUNDS", 1);
 	const char *sizes_env = getenv("VSWAP_BENCH_RESIDENT_MB");
 	struct swapoff_time best[MAX_SIZES][NR_MODES];
 	long sizes[MAX_SIZES];

@@ -34,12 +34,16 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
 #define FAILSLAB		"/sys/kernel/debug/failslab"
 #define FAILPAGE		"/sys/kernel/debug/fail_page_alloc"
-#define PHYS_DEV		"/dev/vda"
 #define CG_NAME			"vswap_fi"
 #define PAGES			VT_SCALE(4096, 1024)	/* 16 MiB */
 #define SEED			0xfa11ed5eedULL
@@ -227,9 +231,9 @@ FIXTURE_SETUP(fi)
 	ASSERT_EQ(0, ret) TH_LOG("vswap text in /proc/kallsyms: %s",
 				 strerror(-ret));
 	if (variant->disk) {
-		ASSERT_TRUE(vt_exists(PHYS_DEV));
-		ret = vd_phys_on(PHYS_DEV, -1);
-		ASSERT_EQ(0, ret) TH_LOG("swapon %s: %s", PHYS_DEV,
+		ASSERT_TRUE(vt_exists(VT_PHYS_DEV));
+		ret = vd_phys_on(VT_PHYS_DEV, -1);
+		ASSERT_EQ(0, ret) TH_LOG("swapon %s: %s", VT_PHYS_DEV,
 					 strerror(-ret));
 		self->phys = true;
 	}
@@ -242,7 +246,7 @@ FIXTURE_TEARDOWN_PARENT(fi)
 		return;		/* skipped */
 	vd_env_teardown(_metadata, &self->env);
 	if (self->phys)
-		EXPECT_EQ(0, vd_phys_off(PHYS_DEV));
+		EXPECT_EQ(0, vd_phys_off(VT_PHYS_DEV));
 }
 
 /* MADV_PAGEOUT of all of @r once, with injection armed at @pct %. */
@@ -333,7 +337,7 @@ TEST_F_TIMEOUT(fi, swapoff, 900)
 		ASSERT_EQ(0, vd_stats_read(&s0));
 		ASSERT_EQ(0, fi_arm(pcts[i], self->text_start, self->text_end));
 		ASSERT_EQ(0, make_it_fail(true));
-		ret = swap_off(PHYS_DEV);
+		ret = swap_off(VT_PHYS_DEV);
 		make_it_fail(false);
 		n = fi_disarm();
 		injected += n;
@@ -346,9 +350,9 @@ TEST_F_TIMEOUT(fi, swapoff, 900)
 		EXPECT_EQ(-ENOMEM, ret);
 	}
 	if (ret)
-		ASSERT_EQ(0, swap_off(PHYS_DEV));
+		ASSERT_EQ(0, swap_off(VT_PHYS_DEV));
 	self->phys = false;
-	EXPECT_EQ(0, proc_swaps_find(PHYS_DEV, NULL, NULL, NULL));
+	EXPECT_EQ(0, proc_swaps_find(VT_PHYS_DEV, NULL, NULL, NULL));
 	vd_region_check(_metadata, &r, SEED, NULL, "after swapoff");
 	vd_region_unmap(&r);
 	TH_LOG("%lld faults injected", injected);
@@ -452,20 +456,20 @@ FIXTURE(full) {
 
 FIXTURE_SETUP(full)
 {
-	char *mk[] = { "mkswap", PHYS_DEV, "1024", NULL };
+	char *mk[] = { "mkswap", VT_PHYS_DEV, "1024", NULL };
 
 	vd_env_setup(_metadata, &self->env, 0);
 	ASSERT_EQ(0, vd_pin_cpu());
-	ASSERT_TRUE(vt_exists(PHYS_DEV));
-	vd_phys_off(PHYS_DEV);
-	ASSERT_EQ(0, vt_run(mk)) TH_LOG("mkswap %s 1024", PHYS_DEV);
-	ASSERT_EQ(0, swap_on(PHYS_DEV, 0));
+	ASSERT_TRUE(vt_exists(VT_PHYS_DEV));
+	vd_phys_off(VT_PHYS_DEV);
+	ASSERT_EQ(0, vt_run(mk)) TH_LOG("mkswap %s 1024", VT_PHYS_DEV);
+	ASSERT_EQ(0, swap_on(VT_PHYS_DEV, 0));
 }
 
 FIXTURE_TEARDOWN_PARENT(full)
 {
 	vd_env_teardown(_metadata, &self->env);
-	EXPECT_EQ(0, vd_phys_off(PHYS_DEV));
+	EXPECT_EQ(0, vd_phys_off(VT_PHYS_DEV));
 }
 
 TEST_F_TIMEOUT(full, phys_full, 600)
@@ -480,19 +484,19 @@ TEST_F_TIMEOUT(full, phys_full, 600)
 	ASSERT_EQ(0, vd_stats_read(&s0));
 	vd_region_out(_metadata, &r, PAGES, SEED ^ 1, &all_random, k);
 	ASSERT_EQ(0, vd_stats_read(&s1));
-	ASSERT_EQ(1, proc_swaps_find(PHYS_DEV, &size, NULL, NULL));
+	ASSERT_EQ(1, proc_swaps_find(VT_PHYS_DEV, &size, NULL, NULL));
 	size_kb = size;
 	ASSERT_LT(0, size_kb);
-	TH_LOG("%s: %lld KiB; phys %llu, inmem %llu", PHYS_DEV, size_kb,
+	TH_LOG("%s: %lld KiB; phys %llu, inmem %llu", VT_PHYS_DEV, size_kb,
 	       s1.v[VD_PHYS], s1.v[VD_INMEM]);
 	EXPECT_GE(size_kb / 4, (long long)s1.v[VD_PHYS]);
-	EXPECT_LE(vd_swap_used_kb(PHYS_DEV), size_kb);
+	EXPECT_LE(vd_swap_used_kb(VT_PHYS_DEV), size_kb);
 	EXPECT_EQ(PAGES, s1.v[VD_PHYS] + s1.v[VD_INMEM]);
 	EXPECT_LT(0, vd_delta(&s1, &s0, VD_SWPOUT_INMEM));
 	vd_region_check(_metadata, &r, SEED ^ 1, &all_random, "read back");
 	vd_region_unmap(&r);
 	ASSERT_EQ(0, vd_wait_idle(&s1));
-	EXPECT_EQ(0, vd_swap_used_kb(PHYS_DEV));
+	EXPECT_EQ(0, vd_swap_used_kb(VT_PHYS_DEV));
 }
 
 TEST_HARNESS_MAIN

@@ -39,14 +39,19 @@
 #include <sched.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
+#include "proc.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE		14
 #endif
 
-#define PHYS_DEV		"/dev/vda"
 #define PHYS_DISK		"vda"
 #define PHYS_DEVNUM		"/sys/block/" PHYS_DISK "/dev"
 #define THP_ENABLED		"/sys/kernel/mm/transparent_hugepage/enabled"
@@ -119,8 +124,8 @@ FIXTURE(hardening) {
 	struct vd_env env;		/* zswap setting, children */
 	char cgs[HD_MAX_CGS][HD_CG_LEN];	/* removed last to first */
 	int nr_cgs;
-	bool phys_on;			/* PHYS_DEV swapon'd by us */
-	int rot_saved;			/* PHYS_DEV rotational; -1: untouched */
+	bool phys_on;			/* VT_PHYS_DEV swapon'd by us */
+	int rot_saved;			/* VT_PHYS_DEV rotational; -1: untouched */
 	char thp_saved[32];		/* THP "enabled"; "": untouched */
 	bool io_enabled;		/* we added io to the root subtree */
 };
@@ -163,13 +168,13 @@ FIXTURE_TEARDOWN_PARENT(hardening)
 	/* zswap back as it was; vswap idle and unloaded (if loaded) */
 	vd_env_teardown(_metadata, &self->env);
 	if (self->phys_on) {
-		ret = vd_phys_off(PHYS_DEV);
-		EXPECT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s",
+		ret = vd_phys_off(VT_PHYS_DEV);
+		EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s",
 					 strerror(-ret));
 		self->phys_on = false;
 	}
-	ret = vd_rot_restore(PHYS_DEV, &self->rot_saved);
-	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " PHYS_DEV);
+	ret = vd_rot_restore(VT_PHYS_DEV, &self->rot_saved);
+	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " VT_PHYS_DEV);
 	if (self->io_enabled) {
 		ret = vt_write_file(CG_SUBTREE, "-io");
 		EXPECT_EQ(0, ret) TH_LOG("cannot disable the io controller: %s",
@@ -310,18 +315,18 @@ static void hd_setup_stock(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, ret) TH_LOG("cannot set zswap enabled=%d", zswap);
 }
 
-/* PHYS_DEV on stock's SSD path, swapped on (default priority). */
+/* VT_PHYS_DEV on stock's SSD path, swapped on (default priority). */
 static void hd_phys_on(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(hardening) *self)
 {
 	int ret;
 
-	ASSERT_TRUE(vt_exists(PHYS_DEV)) TH_LOG("no " PHYS_DEV);
-	ret = vd_phys_on_ssd(PHYS_DEV, -1, &self->rot_saved);
-	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " PHYS_DEV ": %s",
+	ASSERT_TRUE(vt_exists(VT_PHYS_DEV)) TH_LOG("no " VT_PHYS_DEV);
+	ret = vd_phys_on_ssd(VT_PHYS_DEV, -1, &self->rot_saved);
+	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " VT_PHYS_DEV ": %s",
 				 strerror(-ret));
 	self->phys_on = true;
-	ASSERT_EQ(0, vd_swap_used_kb(PHYS_DEV));
+	ASSERT_EQ(0, vd_swap_used_kb(VT_PHYS_DEV));
 }
 
 /*
@@ -336,7 +341,7 @@ static long long hd_wait_cg_key(const char *cg, const char *file,
 	int i;
 
 	for (i = 0; i < VD_IDLE_POLLS; i++) {
-		val = cg_read_key(cg, file, key);
+		val = cg_read_key_ll(cg, file, key);
 		if (val == want)
 			break;
 		usleep(50 * 1000);
@@ -488,7 +493,7 @@ TEST_F_TIMEOUT(hardening, load_unload_under_swap, 600)
 					 it, try, strerror(-ret));
 		ASSERT_FALSE(vswap_loaded());
 		TH_LOG("iteration %d: unloaded after %d tries; %s used %lld KiB",
-		       it, try, PHYS_DEV, vd_swap_used_kb(PHYS_DEV));
+		       it, try, VT_PHYS_DEV, vd_swap_used_kb(VT_PHYS_DEV));
 	}
 	TH_LOG("%lld swap-outs went through vswap", vswap_out);
 	EXPECT_LT(0, vswap_out) TH_LOG("vswap was never used while loaded");
@@ -498,12 +503,12 @@ TEST_F_TIMEOUT(hardening, load_unload_under_swap, 600)
 	 * read back while vswap was not loaded may still hold stock slots
 	 * there, as on a kernel without vswap: swapoff takes them back.
 	 */
-	TH_LOG("%s used %lld KiB before swapoff", PHYS_DEV,
-	       vd_swap_used_kb(PHYS_DEV));
-	ret = swap_off(PHYS_DEV);
-	ASSERT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s", strerror(-ret));
+	TH_LOG("%s used %lld KiB before swapoff", VT_PHYS_DEV,
+	       vd_swap_used_kb(VT_PHYS_DEV));
+	ret = swap_off(VT_PHYS_DEV);
+	ASSERT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
 	self->phys_on = false;
-	EXPECT_EQ(0, proc_swaps_find(PHYS_DEV, NULL, NULL, NULL));
+	EXPECT_EQ(0, proc_swaps_find(VT_PHYS_DEV, NULL, NULL, NULL));
 	EXPECT_EQ(0, vd_count_other_swaps());
 	EXPECT_EQ(read_meminfo_kb("SwapTotal"), read_meminfo_kb("SwapFree"));
 }
@@ -512,7 +517,7 @@ TEST_F_TIMEOUT(hardening, load_unload_under_swap, 600)
  * io_stat_*: swap-out writes charged to the page's cgroup in io.stat
  */
 
-/* "MAJ:MIN" of PHYS_DEV; 0 or -errno. */
+/* "MAJ:MIN" of VT_PHYS_DEV; 0 or -errno. */
 static int io_devnum(char *buf, size_t len)
 {
 	ssize_t n = vt_read_file(PHYS_DEVNUM, buf, len);
@@ -555,7 +560,7 @@ static long long io_stat(const char *cg, const char *devnum, const char *key)
 /*
  * A child in cgroup A fills 16 MiB of incompressible pages (charged to A),
  * moves itself to the root cgroup and pages them out with zswap off: every
- * page is written to PHYS_DEV by a task outside A.  The writes must be
+ * page is written to VT_PHYS_DEV by a task outside A.  The writes must be
  * charged to A in io.stat all the same: the I/O belongs to the cgroup of
  * the page (as stock swap does with bio_associate_blkg_from_page()), not
  * to the task that happens to reclaim it.  Then every page reads back.
@@ -623,7 +628,7 @@ static void io_stat_run(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, vd_stats_read(&s1));
 		vd_stats_log("after pageout", &s1);
 		EXPECT_EQ(n, vd_delta(&s1, &s0, VD_SWPOUT_PHYS))
-			TH_LOG("not every page went to " PHYS_DEV);
+			TH_LOG("not every page went to " VT_PHYS_DEV);
 	}
 	EXPECT_LE((long long)(n * VT_PAGE_SIZE * 8 / 10), w1 - w0)
 		TH_LOG("the swap-out writes were not charged to the pages' cgroup");
@@ -726,9 +731,9 @@ TEST_F_TIMEOUT(hardening, swap_max_zero_never_swaps, 300)
 	vd_env_add_pid(&self->env, pid);
 	rc = hd_reap(&self->env, pid);
 	ASSERT_EQ(0, vd_stats_read(&s1));
-	oom_kill = cg_read_key(cgc, "memory.events", "oom_kill");
-	zswpout_c = cg_read_key(cgc, "memory.stat", "zswpout");
-	zswpout_p = cg_read_key(p, "memory.stat", "zswpout");
+	oom_kill = cg_read_key_ll(cgc, "memory.events", "oom_kill");
+	zswpout_c = cg_read_key_ll(cgc, "memory.stat", "zswpout");
+	zswpout_p = cg_read_key_ll(p, "memory.stat", "zswpout");
 	vd_stats_log("after the OOM", &s1);
 	TH_LOG("C: rc %d, oom_kill %lld, zswpout %lld (P %lld)",
 	       rc, oom_kill, zswpout_c, zswpout_p);
@@ -777,7 +782,7 @@ TEST_F_TIMEOUT(hardening, swap_max_zero_never_swaps, 300)
 	}
 	hd_checkpoint(_metadata, &self->env, &c, "paged out");
 	ASSERT_EQ(0, vd_stats_read(&s2));
-	zswpout_d = cg_read_key(d, "memory.stat", "zswpout");
+	zswpout_d = cg_read_key_ll(d, "memory.stat", "zswpout");
 	vd_stats_log("after MADV_PAGEOUT", &s2);
 	TH_LOG("D: %lld of %d pages swapped, %lld present; zswpout %lld",
 	       rep->swapped, SMZ_PAGES, rep->present, zswpout_d);
@@ -836,10 +841,10 @@ static void ssm_run(struct __test_metadata *_metadata,
 	vd_env_add_pid(&self->env, pid);
 	*zswapped = 0;
 	*rc = hd_reap(&self->env, pid);
-	*zswapped = cg_read_key(cg, "memory.stat", "zswpout");
+	*zswapped = cg_read_key_ll(cg, "memory.stat", "zswpout");
 	TH_LOG("%s: 64 MiB compressible in memory.max 32M, memory.swap.max 4M, zswap on: %s; zswpout %lld pages, oom_kill %lld, memory.peak %lld KiB, memory.swap.peak %lld KiB",
 	       name, *rc ? "killed" : "all written and read back", *zswapped,
-	       cg_read_key(cg, "memory.events", "oom_kill"),
+	       cg_read_key_ll(cg, "memory.events", "oom_kill"),
 	       cg_read_ll(cg, "memory.peak") / 1024,
 	       cg_read_ll(cg, "memory.swap.peak") / 1024);
 }
@@ -863,7 +868,7 @@ TEST_F_TIMEOUT(hardening, small_swap_max_with_zswap, 300)
 	hd_setup_stock(_metadata, self, true);
 	hd_phys_on(_metadata, self);
 	ssm_run(_metadata, self, CG_PREFIX "ssm_stock", &rc_stock, &zs_stock);
-	ASSERT_EQ(0, vd_phys_off(PHYS_DEV));
+	ASSERT_EQ(0, vd_phys_off(VT_PHYS_DEV));
 	self->phys_on = false;
 
 	ASSERT_EQ(0, vd_ensure_loaded());
@@ -978,8 +983,8 @@ TEST_F_TIMEOUT(hardening, zswap_writeback_respects_swap_max, 300)
 	       wb_vm, wb_cg, wb_vs);
 	TH_LOG("swap.current %lld peak %lld (max %lu); events max %lld fail %lld",
 	       cur, peak, WB_SWAP_MAX,
-	       cg_read_key(cg, "memory.swap.events", "max"),
-	       cg_read_key(cg, "memory.swap.events", "fail"));
+	       cg_read_key_ll(cg, "memory.swap.events", "max"),
+	       cg_read_key_ll(cg, "memory.swap.events", "fail"));
 	EXPECT_LT(0, wb_vs) TH_LOG("no zswap writeback happened at all");
 	EXPECT_EQ(wb_vs, wb_vm)
 		TH_LOG("zswap counted writebacks that vswap never wrote");
@@ -1079,7 +1084,7 @@ TEST_F_TIMEOUT(hardening, large_folio_refusal_is_not_a_swap_failure, 300)
 		     rep->thp_kb, rc);
 	}
 	ASSERT_EQ(0, vd_stats_read(&s1));
-	fail = cg_read_key(cg, "memory.swap.events", "fail");
+	fail = cg_read_key_ll(cg, "memory.swap.events", "fail");
 	vd_stats_log("after pageout", &s1);
 	TH_LOG("AnonHugePages %lld kB; %lld of %zu pages swapped; swap.events fail %lld",
 	       rep->thp_kb, rep->swapped, n, fail);
@@ -1092,7 +1097,7 @@ TEST_F_TIMEOUT(hardening, large_folio_refusal_is_not_a_swap_failure, 300)
 	vd_parent_release(&c);
 	rc = vd_child_finish(&c, &self->env);
 	EXPECT_EQ(0, rc) TH_LOG("workload failed (rc %d: %s)", rc, RC_HELP);
-	EXPECT_EQ(0, cg_read_key(cg, "memory.swap.events", "fail"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.swap.events", "fail"));
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	EXPECT_EQ(0, vd_delta(&s1, &s0, VD_READ_ERROR));
 	munmap(rep, VT_PAGE_SIZE);
@@ -1110,15 +1115,15 @@ TEST_F_TIMEOUT(hardening, large_folio_refusal_is_not_a_swap_failure, 300)
  */
 static long long meta_cg_kmem(const char *cg)
 {
-	long long kernel = cg_read_key(cg, "memory.stat", "kernel");
-	long long zswap = cg_read_key(cg, "memory.stat", "zswap");
+	long long kernel = cg_read_key_ll(cg, "memory.stat", "kernel");
+	long long zswap = cg_read_key_ll(cg, "memory.stat", "zswap");
 
 	if (kernel < 0)
-		return cg_read_key(cg, "memory.stat", "slab") +
-		       cg_read_key(cg, "memory.stat", "vmalloc") +
-		       cg_read_key(cg, "memory.stat", "percpu");
-	return kernel - cg_read_key(cg, "memory.stat", "pagetables") -
-	       cg_read_key(cg, "memory.stat", "kernel_stack") -
+		return cg_read_key_ll(cg, "memory.stat", "slab") +
+		       cg_read_key_ll(cg, "memory.stat", "vmalloc") +
+		       cg_read_key_ll(cg, "memory.stat", "percpu");
+	return kernel - cg_read_key_ll(cg, "memory.stat", "pagetables") -
+	       cg_read_key_ll(cg, "memory.stat", "kernel_stack") -
 	       (zswap > 0 ? zswap : 0);
 }
 
@@ -1210,12 +1215,12 @@ TEST_F_TIMEOUT(hardening, metadata_charged_to_cgroup, 600)
 	       rep->swapped, n, dslots, dmeta,
 	       dslots > 0 ? (double)dmeta / dslots : 0.0);
 	TH_LOG("memory.stat: kernel %lld slab %lld pagetables %lld",
-	       cg_read_key(cg, "memory.stat", "kernel"),
-	       cg_read_key(cg, "memory.stat", "slab"),
-	       cg_read_key(cg, "memory.stat", "pagetables"));
+	       cg_read_key_ll(cg, "memory.stat", "kernel"),
+	       cg_read_key_ll(cg, "memory.stat", "slab"),
+	       cg_read_key_ll(cg, "memory.stat", "pagetables"));
 	TH_LOG("memory.stat: percpu %lld vmalloc %lld; charged kmem +%lld",
-	       cg_read_key(cg, "memory.stat", "percpu"),
-	       cg_read_key(cg, "memory.stat", "vmalloc"), dkmem);
+	       cg_read_key_ll(cg, "memory.stat", "percpu"),
+	       cg_read_key_ll(cg, "memory.stat", "vmalloc"), dkmem);
 	TH_LOG("/proc/meminfo Slab %lld -> %lld kB (%+lld)", slab0, slab1,
 	       slab1 - slab0);
 

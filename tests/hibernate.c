@@ -38,15 +38,19 @@
 #include <sys/sysmacros.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "klog.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "env.h"
 
 #ifndef HIBERNATE_REBOOT
 #define HIBERNATE_REBOOT	0
 #endif
 
-#define PART_DEV		"/dev/vda"
-#define TOKEN_DEV		"/dev/vdb"
+#define TOKEN_DEV		VT_PHYS_DEV2
 #define POWER_STATE		"/sys/power/state"
 #define POWER_DISK		"/sys/power/disk"
 #define POWER_RESUME		"/sys/power/resume"
@@ -122,20 +126,20 @@ FIXTURE_SETUP(hib)
 		TH_LOG(POWER_STATE " has no \"disk\" (CONFIG_HIBERNATION)");
 	ASSERT_TRUE(sysfs_offers(POWER_DISK, mode))
 		TH_LOG(POWER_DISK " does not offer %s", mode);
-	ASSERT_TRUE(vt_exists(PART_DEV));
+	ASSERT_TRUE(vt_exists(VT_PHYS_DEV));
 	ASSERT_TRUE(vt_exists(TOKEN_DEV));
 	vd_env_setup(_metadata, &self->env, 1);
 	ASSERT_EQ(0, vd_pin_cpu());
 	/* the SSD path, as on a laptop's NVMe drive */
-	ret = vd_phys_on_ssd(PART_DEV, -1, &self->rot_saved);
-	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " PART_DEV ": %s",
+	ret = vd_phys_on_ssd(VT_PHYS_DEV, -1, &self->rot_saved);
+	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " VT_PHYS_DEV ": %s",
 				 strerror(-ret));
 	/*
 	 * The resume device, as resume= on the command line sets it (the
 	 * reboot variant has both).  Writing it also looks for an image
 	 * there, finds a swap signature instead and goes on.
 	 */
-	ret = vt_write_file(POWER_RESUME, PART_DEV);
+	ret = vt_write_file(POWER_RESUME, VT_PHYS_DEV);
 	ASSERT_EQ(0, ret) TH_LOG(POWER_RESUME ": %s", strerror(-ret));
 	ASSERT_EQ(0, vt_write_file(POWER_DISK, mode));
 }
@@ -145,9 +149,9 @@ FIXTURE_TEARDOWN_PARENT(hib)
 	int ret;
 
 	vd_env_teardown(_metadata, &self->env);
-	ret = vd_phys_off(PART_DEV);
-	EXPECT_EQ(0, ret) TH_LOG("swapoff " PART_DEV ": %s", strerror(-ret));
-	vd_rot_restore(PART_DEV, &self->rot_saved);
+	ret = vd_phys_off(VT_PHYS_DEV);
+	EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
+	vd_rot_restore(VT_PHYS_DEV, &self->rot_saved);
 }
 
 TEST_F_TIMEOUT(hib, image_on_backend, 900)
@@ -175,11 +179,11 @@ TEST_F_TIMEOUT(hib, image_on_backend, 900)
 	EXPECT_EQ(zero, s1.v[VD_ZERO] - s0.v[VD_ZERO]);
 	EXPECT_LE(ka[PAGE_COMPRESSIBLE], s1.v[VD_ZSWAP]);
 	EXPECT_LE(kb[PAGE_COMPRESSIBLE] + kb[PAGE_RANDOM], s1.v[VD_PHYS]);
-	used = vd_swap_used_kb(PART_DEV);
+	used = vd_swap_used_kb(VT_PHYS_DEV);
 	EXPECT_EQ((long long)s1.v[VD_PHYS] * 4, used);
 
 	ASSERT_EQ(0, token_io(TOKEN_BEFORE, true));
-	TH_LOG("hibernating (%s): %llu slots, %llu zero, %llu zswap, %llu on " PART_DEV,
+	TH_LOG("hibernating (%s): %llu slots, %llu zero, %llu zswap, %llu on " VT_PHYS_DEV,
 	       HIBERNATE_REBOOT ? "power off, resume on the next boot" : "test_resume",
 	       s1.v[VD_SLOTS_USED], s1.v[VD_ZERO], s1.v[VD_ZSWAP],
 	       s1.v[VD_PHYS]);
@@ -207,7 +211,7 @@ TEST_F_TIMEOUT(hib, image_on_backend, 900)
 	EXPECT_EQ(0, vd_delta(&s2, &s0, VD_READ_ERROR));
 	EXPECT_EQ(0, vd_delta(&s2, &s0, VD_IO_ERROR));
 	/* the image's slots on the disk are free again: only vswap's remain */
-	used = vd_wait_swap_used(PART_DEV, s2.v[VD_PHYS] * 4);
+	used = vd_wait_swap_used(VT_PHYS_DEV, s2.v[VD_PHYS] * 4);
 	EXPECT_EQ((long long)s2.v[VD_PHYS] * 4, used);
 
 	vd_region_check(_metadata, &a, SEED, NULL, "region a after resume");
@@ -223,8 +227,8 @@ TEST_F_TIMEOUT(hib, image_on_backend, 900)
 	if (ret)
 		vd_stats_log("not idle after the free", &s3);
 	EXPECT_EQ(0, ret);
-	used = vd_wait_swap_used(PART_DEV, 0);
-	EXPECT_EQ(0, used) TH_LOG(PART_DEV " still has %lld KiB used", used);
+	used = vd_wait_swap_used(VT_PHYS_DEV, 0);
+	EXPECT_EQ(0, used) TH_LOG(VT_PHYS_DEV " still has %lld KiB used", used);
 }
 
 #if !HIBERNATE_REBOOT

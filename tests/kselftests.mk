@@ -6,7 +6,7 @@
 # NOT to $(OUT): every binary in /tests is run by the guest's test job on its
 # own, but these need a swap setup first.  scripts/initramfs.sh copies them to
 # /kselftests; the wrappers tests/kst_*.c set up stock swap or vswap, run
-# them and report their cases as their own (tests/kst_wrap.h).
+# them and report their cases as their own (tests/lib/kst.c).
 #
 #   test_zswap          tools/testing/selftests/cgroup/test_zswap.c (all cases;
 #                       tests/kselftests/zswap_sel.c: $KST_SKIP / $KST_ONLY choose

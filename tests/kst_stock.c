@@ -2,10 +2,10 @@
 /*
  * The kernel's swap/zswap selftests (tests/kselftests.mk) on STOCK swap:
  * vswap not loaded, /dev/vda mkswap'd and swapon'd (stock zswap needs a
- * swap device).  The reference for tests/kst_vswap*.c; see tests/kst_wrap.h
+ * swap device).  The reference for tests/kst_vswap*.c; see tests/lib/kst.h
  * and docs/testing.md "Kernel selftests under vswap".
  */
-#include "kst_wrap.h"
+#include "kst.h"
 
 static const struct kst_run runs[] = {
 	{ .bin = "test_zswap", .zswap = true, .timeout = 300,
@@ -18,5 +18,5 @@ static const struct kst_run runs[] = {
 
 int main(void)
 {
-	return kst_main(KST_STOCK, runs, sizeof(runs) / sizeof(runs[0]));
+	return kst_main(KST_STOCK, runs, ARRAY_SIZE(runs));
 }

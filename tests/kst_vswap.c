@@ -3,9 +3,9 @@
  * The kernel's swap/zswap selftests (tests/kselftests.mk) with vswap.ko
  * loaded and NO physical swap device: zswap (enabled) is the only place a
  * page can go.  Compare with tests/kst_stock.c (zswap=on runs); see
- * tests/kst_wrap.h and docs/testing.md "Kernel selftests under vswap".
+ * tests/lib/kst.h and docs/testing.md "Kernel selftests under vswap".
  */
-#include "kst_wrap.h"
+#include "kst.h"
 
 static const struct kst_run runs[] = {
 	{ .bin = "test_zswap", .zswap = true, .timeout = 300,
@@ -18,5 +18,5 @@ static const struct kst_run runs[] = {
 
 int main(void)
 {
-	return kst_main(KST_VSWAP, runs, sizeof(runs) / sizeof(runs[0]));
+	return kst_main(KST_VSWAP, runs, ARRAY_SIZE(runs));
 }

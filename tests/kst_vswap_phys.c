@@ -2,10 +2,10 @@
 /*
  * The kernel's swap/zswap selftests (tests/kselftests.mk) with vswap.ko
  * loaded and /dev/vda swapon'd as its physical backend, with zswap on and
- * off.  Compare with tests/kst_stock.c; see tests/kst_wrap.h and
+ * off.  Compare with tests/kst_stock.c; see tests/lib/kst.h and
  * docs/testing.md "Kernel selftests under vswap".
  */
-#include "kst_wrap.h"
+#include "kst.h"
 
 static const struct kst_run runs[] = {
 	{ .bin = "test_zswap", .zswap = true, .timeout = 300,
@@ -19,5 +19,5 @@ static const struct kst_run runs[] = {
 
 int main(void)
 {
-	return kst_main(KST_VSWAP_PHYS, runs, sizeof(runs) / sizeof(runs[0]));
+	return kst_main(KST_VSWAP_PHYS, runs, ARRAY_SIZE(runs));
 }

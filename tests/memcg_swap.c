@@ -50,10 +50,13 @@
 #include <sched.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define PAGES			VT_SCALE(8192, 2048)	/* 32 MiB */
 #define PRESSURE_PAGES		VT_SCALE(12288, 4096)	/* 48 MiB */
 #define PRESSURE_MAX		VT_SCALE_MB(24, 8)
@@ -255,7 +258,7 @@ static int mc_charges_read(struct mc_charges *c)
 /* A cgroup file, or key @key of a keyed one (@key NULL: single value). */
 static long long mc_cg_read(const char *cg, const char *file, const char *key)
 {
-	return key ? cg_read_key(cg, file, key) : cg_read_ll(cg, file);
+	return key ? cg_read_key_ll(cg, file, key) : cg_read_ll(cg, file);
 }
 
 /*
@@ -305,19 +308,19 @@ static void mc_log_cg(const char *tag, const char *cg)
 	vt_log("%s %s: swap.current %lld peak %lld events max %lld fail %lld, zswap.current %lld",
 	       tag, name, cg_read_ll(cg, "memory.swap.current"),
 	       cg_read_ll(cg, "memory.swap.peak"),
-	       cg_read_key(cg, "memory.swap.events", "max"),
-	       cg_read_key(cg, "memory.swap.events", "fail"),
+	       cg_read_key_ll(cg, "memory.swap.events", "max"),
+	       cg_read_key_ll(cg, "memory.swap.events", "fail"),
 	       cg_read_ll(cg, "memory.zswap.current"));
 	vt_log("%s %s: stat zswap %lld zswapped %lld zswpout %lld zswpin %lld zswpwb %lld",
-	       tag, name, cg_read_key(cg, "memory.stat", "zswap"),
-	       cg_read_key(cg, "memory.stat", "zswapped"),
-	       cg_read_key(cg, "memory.stat", "zswpout"),
-	       cg_read_key(cg, "memory.stat", "zswpin"),
-	       cg_read_key(cg, "memory.stat", "zswpwb"));
+	       tag, name, cg_read_key_ll(cg, "memory.stat", "zswap"),
+	       cg_read_key_ll(cg, "memory.stat", "zswapped"),
+	       cg_read_key_ll(cg, "memory.stat", "zswpout"),
+	       cg_read_key_ll(cg, "memory.stat", "zswpin"),
+	       cg_read_key_ll(cg, "memory.stat", "zswpwb"));
 	vt_log("%s %s: stat swpout_zero %lld swpin_zero %lld swapcached %lld",
-	       tag, name, cg_read_key(cg, "memory.stat", "swpout_zero"),
-	       cg_read_key(cg, "memory.stat", "swpin_zero"),
-	       cg_read_key(cg, "memory.stat", "swapcached"));
+	       tag, name, cg_read_key_ll(cg, "memory.stat", "swpout_zero"),
+	       cg_read_key_ll(cg, "memory.stat", "swpin_zero"),
+	       cg_read_key_ll(cg, "memory.stat", "swapcached"));
 }
 
 /* ---------------------------------------------------------------------
@@ -337,15 +340,13 @@ struct mc {
 static void mc_setup(struct __test_metadata *_metadata, struct mc *m,
 		     bool zswap, bool disk)
 {
-	const char *env = getenv("VSWAP_PHYS_DEV");
 	int ret;
 
 	m->dev[0] = '\0';
 	m->nr_cgs = 0;
 	vd_env_setup(_metadata, &m->env, zswap);
 	if (disk) {
-		snprintf(m->dev, sizeof(m->dev), "%s",
-			 env && *env ? env : PHYS_DEV_DEFAULT);
+		snprintf(m->dev, sizeof(m->dev), "%s", vt_phys_dev());
 		if (!vt_exists(m->dev)) {
 			m->dev[0] = '\0';
 			SKIP(return, "no disk for physical swap");
@@ -396,7 +397,7 @@ static const char *mc_cg(struct __test_metadata *_metadata, struct mc *m,
 	if (m->nr_cgs >= MC_MAX_CGS)
 		return NULL;
 	cg = m->cg[m->nr_cgs];
-	ret = cg_create(name, cg, sizeof(m->cg[0]));
+	ret = cg_create_memcg(name, cg, sizeof(m->cg[0]));
 	if (ret == -EOPNOTSUPP || ret == -ENOENT)
 		return NULL;
 	if (ret)
@@ -537,8 +538,8 @@ TEST_F_TIMEOUT(memcg_zswap, pageout, 600)
 	/* swap: nothing, ever */
 	EXPECT_EQ(0, cg_read_ll(cg, "memory.swap.current"));
 	EXPECT_EQ(0, cg_read_ll(cg, "memory.swap.peak"));
-	EXPECT_EQ(0, cg_read_key(cg, "memory.swap.events", "max"));
-	EXPECT_EQ(0, cg_read_key(cg, "memory.swap.events", "fail"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.swap.events", "max"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.swap.events", "fail"));
 	ASSERT_EQ(0, mc_charges_read(&c1));
 	EXPECT_EQ(0, c1.charge - m->c0.charge);
 	EXPECT_EQ(0, c1.fail - m->c0.fail);
@@ -546,7 +547,7 @@ TEST_F_TIMEOUT(memcg_zswap, pageout, 600)
 	/* zswap: charged as stock */
 	v = cg_read_ll(cg, "memory.zswap.current");
 	EXPECT_LT(0, v);
-	EXPECT_EQ(v, cg_read_key(cg, "memory.stat", "zswap"));
+	EXPECT_EQ(v, cg_read_key_ll(cg, "memory.stat", "zswap"));
 	EXPECT_EQ(k[PAGE_COMPRESSIBLE],
 		  mc_wait_zswapped(cg, k[PAGE_COMPRESSIBLE]));
 	EXPECT_EQ(k[PAGE_COMPRESSIBLE],
@@ -600,8 +601,8 @@ TEST_F_TIMEOUT(memcg_zswap, pressure, 600)
 		  mc_wait_zswapped(cg, s1.v[VD_ZSWAP]));
 	EXPECT_EQ(0, cg_read_ll(cg, "memory.swap.current"));
 	EXPECT_EQ(0, cg_read_ll(cg, "memory.swap.peak"));
-	EXPECT_EQ(0, cg_read_key(cg, "memory.swap.events", "max"));
-	EXPECT_EQ(0, cg_read_key(cg, "memory.swap.events", "fail"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.swap.events", "max"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.swap.events", "fail"));
 	ASSERT_EQ(0, mc_charges_read(&c1));
 	EXPECT_EQ(0, c1.charge - m->c0.charge);
 
@@ -680,17 +681,17 @@ TEST_F_TIMEOUT(memcg_disk, charge, 600)
 	EXPECT_EQ(0, s1.v[VD_INMEM]);
 	mc_check_disk(_metadata, m, cg, phys);
 	EXPECT_EQ(phys * VT_PAGE_SIZE, cg_read_ll(cg, "memory.swap.peak"));
-	EXPECT_EQ(0, cg_read_key(cg, "memory.swap.events", "max"));
-	EXPECT_EQ(0, cg_read_key(cg, "memory.swap.events", "fail"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.swap.events", "max"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.swap.events", "fail"));
 	EXPECT_EQ(phys, mc_vmstat_delta("pswpout", pswpout0));
 	/* memory.stat: no zswap; zero pages counted as stock does */
 	EXPECT_EQ(0, cg_read_ll(cg, "memory.zswap.current"));
-	EXPECT_EQ(0, cg_read_key(cg, "memory.stat", "zswpout"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.stat", "zswpout"));
 	EXPECT_EQ(k[PAGE_ZERO],
 		  mc_wait_cg(cg, "memory.stat", "swpout_zero", k[PAGE_ZERO]));
 	/* the swap cache holds at most the pages just written */
 	EXPECT_GE(phys * VT_PAGE_SIZE,
-		  cg_read_key(cg, "memory.stat", "swapcached"));
+		  cg_read_key_ll(cg, "memory.stat", "swapcached"));
 
 	/*
 	 * Read back: the data stays on disk while the virtual slot lives (a
@@ -745,12 +746,12 @@ TEST_F_TIMEOUT(memcg_disk, swapoff, 600)
 	ASSERT_EQ(0, mc_charges_read(&c1));
 	moved = s1.v[VD_PHYS];
 	EXPECT_LE(phys, moved);
-	cached0 = cg_read_key(cg, "memory.stat", "swapcached");
+	cached0 = cg_read_key_ll(cg, "memory.stat", "swapcached");
 
 	ret = swap_off(m->dev);
 	ASSERT_EQ(0, ret) TH_LOG("swapoff %s: %s", m->dev, strerror(-ret));
 	m->dev[0] = '\0';	/* off: nothing for the teardown to do */
-	cached1 = cg_read_key(cg, "memory.stat", "swapcached");
+	cached1 = cg_read_key_ll(cg, "memory.stat", "swapcached");
 	TH_LOG("memory.stat swapcached %lld -> %lld for %llu pages moved",
 	       cached0, cached1, moved);
 	/* less the few pages of its own the worker may have freed */
@@ -836,8 +837,8 @@ static void mc_swap_max_run(struct __test_metadata *_metadata, struct mc *m,
 	EXPECT_EQ(limit, cg_read_ll(cg, "memory.swap.peak"));
 	EXPECT_EQ(limit_pages, c1.charge - m->c0.charge);
 	EXPECT_EQ(refused, c1.fail - m->c0.fail);
-	EXPECT_EQ(refused, cg_read_key(cg, "memory.swap.events", "max"));
-	EXPECT_EQ(refused, cg_read_key(cg, "memory.swap.events", "fail"));
+	EXPECT_EQ(refused, cg_read_key_ll(cg, "memory.swap.events", "max"));
+	EXPECT_EQ(refused, cg_read_key_ll(cg, "memory.swap.events", "fail"));
 	EXPECT_EQ(limit / 1024, vd_wait_swap_used(m->dev, limit / 1024));
 	EXPECT_EQ(limit / 1024,
 		  mc_meminfo_swap_used_kb() - m->meminfo_used0);
@@ -891,11 +892,11 @@ TEST_F_TIMEOUT(memcg_both, swap_max_zero, 600)
 	EXPECT_EQ(0, vd_delta(&s1, &s0, VD_INMEM));
 	EXPECT_EQ(0, cg_read_ll(cg, "memory.swap.current"));
 	EXPECT_EQ(0, cg_read_ll(cg, "memory.zswap.current"));
-	EXPECT_EQ(0, cg_read_key(cg, "memory.stat", "zswpout"));
+	EXPECT_EQ(0, cg_read_key_ll(cg, "memory.stat", "zswpout"));
 	/* every refused page is a swap allocation failure, as on stock */
-	fail = cg_read_key(cg, "memory.swap.events", "fail");
+	fail = cg_read_key_ll(cg, "memory.swap.events", "fail");
 	EXPECT_LE(PAGES, fail);
-	EXPECT_EQ(fail, cg_read_key(cg, "memory.swap.events", "max"));
+	EXPECT_EQ(fail, cg_read_key_ll(cg, "memory.swap.events", "max"));
 
 	ASSERT_EQ(0, mw_call(&w, MW_VERIFY, 0, 0, 0, NULL));
 	EXPECT_EQ(0, mw_finish(&w, &m->env));
@@ -978,7 +979,7 @@ TEST_F_TIMEOUT(memcg_both, writeback_after_move, 600)
 	/* nothing of B's: its zswap is untouched */
 	EXPECT_EQ(0, cg_read_ll(b, "memory.swap.current"));
 	EXPECT_EQ(0, cg_read_ll(b, "memory.swap.peak"));
-	EXPECT_EQ(0, cg_read_key(b, "memory.stat", "zswpwb"));
+	EXPECT_EQ(0, cg_read_key_ll(b, "memory.stat", "zswpwb"));
 	EXPECT_EQ(MOVE_Y_PAGES,
 		  mc_wait_zswapped(b, MOVE_Y_PAGES));
 	EXPECT_EQ(s3.v[VD_PHYS] * 4, vd_wait_swap_used(m->dev,

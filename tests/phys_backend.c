@@ -25,11 +25,16 @@
 #include <sys/mount.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "klog.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
+#include "proc.h"
 
-#define PART_DEV		"/dev/vda"
-#define FS_DEV			"/dev/vdb"
 #define MNT			"/tmp/vswap_swapfs"
 #define SWAPFILE		MNT "/swapfile"
 #define SWAPFILE_MB		128
@@ -97,25 +102,25 @@ FIXTURE_VARIANT_ADD(phys, swapfile) {
 
 FIXTURE_SETUP(phys)
 {
-	static char * const mkfs[] = { "mke2fs", "-F", FS_DEV, NULL };
+	static char * const mkfs[] = { "mke2fs", "-F", VT_PHYS_DEV2, NULL };
 	struct swaps_line l = { 0 };
 	int ret;
 
 	self->mounted = false;
 	snprintf(self->dev, sizeof(self->dev), "%s",
-		 variant->file ? SWAPFILE : PART_DEV);
+		 variant->file ? SWAPFILE : VT_PHYS_DEV);
 	vd_env_setup(_metadata, &self->env, 0);
 	ASSERT_EQ(0, vd_pin_cpu());
 	if (variant->file) {
 		if (!have_fs("ext2") && !have_fs("ext4"))
 			SKIP(return, "no ext2/ext4 in /proc/filesystems (CONFIG_EXT2_FS=y in scripts/config/vm.config)");
-		ASSERT_TRUE(vt_exists(FS_DEV));
+		ASSERT_TRUE(vt_exists(VT_PHYS_DEV2));
 		umount(MNT);
-		ASSERT_EQ(0, vt_run(mkfs)) TH_LOG("mke2fs " FS_DEV);
+		ASSERT_EQ(0, vt_run(mkfs)) TH_LOG("mke2fs " VT_PHYS_DEV2);
 		mkdir(MNT, 0755);
-		ret = mount(FS_DEV, MNT, have_fs("ext2") ? "ext2" : "ext4", 0,
+		ret = mount(VT_PHYS_DEV2, MNT, have_fs("ext2") ? "ext2" : "ext4", 0,
 			    NULL);
-		ASSERT_EQ(0, ret) TH_LOG("mount " FS_DEV ": %s", strerror(errno));
+		ASSERT_EQ(0, ret) TH_LOG("mount " VT_PHYS_DEV2 ": %s", strerror(errno));
 		self->mounted = true;
 		ret = write_zero_file(SWAPFILE, SWAPFILE_MB);
 		ASSERT_EQ(0, ret) TH_LOG(SWAPFILE ": %s", strerror(-ret));
@@ -416,8 +421,8 @@ FIXTURE_SETUP(phys_zswap)
 
 	vd_env_setup(_metadata, &self->env, 1);
 	ASSERT_EQ(0, vd_pin_cpu());
-	ret = vd_phys_on(PART_DEV, -1);
-	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " PART_DEV ": %s",
+	ret = vd_phys_on(VT_PHYS_DEV, -1);
+	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " VT_PHYS_DEV ": %s",
 				 strerror(-ret));
 }
 
@@ -426,8 +431,8 @@ FIXTURE_TEARDOWN_PARENT(phys_zswap)
 	int ret;
 
 	vd_env_teardown(_metadata, &self->env);
-	ret = vd_phys_off(PART_DEV);
-	EXPECT_EQ(0, ret) TH_LOG("swapoff " PART_DEV ": %s", strerror(-ret));
+	ret = vd_phys_off(VT_PHYS_DEV);
+	EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
 }
 
 /*
@@ -469,8 +474,8 @@ static int cg_workload(struct __test_metadata *_metadata, struct vd_env *env,
 	TH_LOG("memory.current %lld, memory.swap.current %lld, memory.zswap.current %lld, %s used %lld KiB",
 	       cg_read_ll(env->cg, "memory.current"),
 	       cg_read_ll(env->cg, "memory.swap.current"),
-	       cg_read_ll(env->cg, "memory.zswap.current"), PART_DEV,
-	       vd_swap_used_kb(PART_DEV));
+	       cg_read_ll(env->cg, "memory.zswap.current"), VT_PHYS_DEV,
+	       vd_swap_used_kb(VT_PHYS_DEV));
 	vd_parent_release(&c);
 	rc = vd_child_finish(&c, env);
 	EXPECT_EQ(0, rc) TH_LOG("workload failed (rc %d: 1 = data mismatch, 11 = nothing swapped, >128 killed)",
@@ -504,8 +509,8 @@ TEST_F_TIMEOUT(phys_zswap, writeback_forced, 600)
 	EXPECT_EQ(0, vd_delta(&s2, &s0, VD_READ_ERROR));
 	EXPECT_EQ(0, vd_delta(&s2, &s0, VD_IO_ERROR));
 	EXPECT_EQ(0, vd_wait_idle(&s2));
-	used = vd_wait_swap_used(PART_DEV, 0);
-	EXPECT_EQ(0, used) TH_LOG(PART_DEV " still has %lld KiB used", used);
+	used = vd_wait_swap_used(VT_PHYS_DEV, 0);
+	EXPECT_EQ(0, used) TH_LOG(VT_PHYS_DEV " still has %lld KiB used", used);
 }
 
 /*
@@ -533,7 +538,7 @@ TEST_F_TIMEOUT(phys_zswap, writeback_disabled, 600)
 	/* random pages were offered to zswap, refused, and kept in memory */
 	EXPECT_LT(0, vd_delta(&s1, &s0, VD_ZSWAP_REJECT));
 	EXPECT_LT(0, vd_delta(&s1, &s0, VD_SWPOUT_INMEM));
-	EXPECT_EQ(0, vd_swap_used_kb(PART_DEV));
+	EXPECT_EQ(0, vd_swap_used_kb(VT_PHYS_DEV));
 
 	ASSERT_EQ(0, vd_stats_read(&s2));
 	EXPECT_EQ(0, vd_delta(&s2, &s0, VD_SWPOUT_PHYS));
@@ -557,8 +562,8 @@ FIXTURE_SETUP(phys_unload)
 
 	vd_env_setup(_metadata, &self->env, 0);
 	ASSERT_EQ(0, vd_pin_cpu());
-	ret = vd_phys_on(PART_DEV, -1);
-	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " PART_DEV ": %s",
+	ret = vd_phys_on(VT_PHYS_DEV, -1);
+	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " VT_PHYS_DEV ": %s",
 				 strerror(-ret));
 }
 
@@ -567,8 +572,8 @@ FIXTURE_TEARDOWN_PARENT(phys_unload)
 	int ret;
 
 	vd_env_teardown(_metadata, &self->env);
-	ret = vd_phys_off(PART_DEV);
-	EXPECT_EQ(0, ret) TH_LOG("swapoff " PART_DEV ": %s", strerror(-ret));
+	ret = vd_phys_off(VT_PHYS_DEV);
+	EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
 }
 
 /* Kernel problems or vswap errors logged since @m. */
@@ -630,7 +635,7 @@ TEST_F_TIMEOUT(phys_unload, refused_while_in_use, 600)
 		vd_region_unmap(&r);
 	}
 	EXPECT_FALSE(vswap_loaded());
-	EXPECT_EQ(0, vd_wait_swap_used(PART_DEV, 0));
+	EXPECT_EQ(0, vd_wait_swap_used(VT_PHYS_DEV, 0));
 	check_klog(_metadata, &m);
 }
 
@@ -658,7 +663,7 @@ static void swap_cycle(struct __test_metadata *_metadata, int cycle)
 		vd_stats_log("not idle", &s2);
 	ASSERT_EQ(0, ret) TH_LOG("cycle %d: not idle after munmap", cycle);
 	EXPECT_EQ(0, s2.v[VD_READ_ERROR] + s2.v[VD_IO_ERROR]);
-	ASSERT_EQ(0, vd_wait_swap_used(PART_DEV, 0)) TH_LOG("cycle %d", cycle);
+	ASSERT_EQ(0, vd_wait_swap_used(VT_PHYS_DEV, 0)) TH_LOG("cycle %d", cycle);
 	ret = vswap_unload();
 	ASSERT_EQ(0, ret) TH_LOG("cycle %d: unload: %s", cycle, strerror(-ret));
 }
@@ -691,7 +696,7 @@ TEST_F_TIMEOUT(phys_unload, load_swap_free_unload_cycles, 900)
 	EXPECT_LE(slab1 - slab0, CYCLE_SLAB_TOL_KB);
 	EXPECT_LE(free0 - free1, CYCLE_FREE_TOL_KB);
 	EXPECT_FALSE(vswap_loaded());
-	EXPECT_EQ(0, vd_swap_used_kb(PART_DEV));
+	EXPECT_EQ(0, vd_swap_used_kb(VT_PHYS_DEV));
 }
 
 TEST_HARNESS_MAIN

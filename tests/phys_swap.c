@@ -14,9 +14,13 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
 
-#define PHYS_DEV_DEFAULT	"/dev/vda"
 #define REGION_SIZE		MB(64)
 #define CG_NAME			"vswap_phys_swap"
 #define CG_MEMORY_MAX		MB(16)
@@ -72,7 +76,6 @@ static void phys_cleanup(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(phys_swap)
 {
-	const char *env = getenv("VSWAP_PHYS_DEV");
 	struct swaps_line l = { 0 };
 	long long bytes;
 	int ret;
@@ -81,8 +84,7 @@ FIXTURE_SETUP(phys_swap)
 	self->cg[0] = '\0';
 	self->mem = NULL;
 	self->nr_pages = REGION_SIZE / VT_PAGE_SIZE;
-	snprintf(self->dev, sizeof(self->dev), "%s",
-		 env && *env ? env : PHYS_DEV_DEFAULT);
+	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
 
 	if (!vt_exists(self->dev))
 		SKIP(return, "%s missing: no disk for physical swap", self->dev);
@@ -374,7 +376,7 @@ TEST_F_TIMEOUT(phys_swap, cgroup_pressure, 600)
 	int ret, status;
 	pid_t pid;
 
-	ret = cg_create(CG_NAME, self->cg, sizeof(self->cg));
+	ret = cg_create_memcg(CG_NAME, self->cg, sizeof(self->cg));
 	if (ret)
 		self->cg[0] = '\0';
 	ASSERT_EQ(0, ret) TH_LOG("create cgroup " CG_NAME ": %s", strerror(-ret));
@@ -400,7 +402,7 @@ TEST_F_TIMEOUT(phys_swap, cgroup_pressure, 600)
 	if (WIFSIGNALED(status))
 		TH_LOG("workload killed by signal %d at stage '%s' (oom_kill %lld)",
 		       WTERMSIG(status), cg_stage_str[r->stage],
-		       cg_read_key(self->cg, "memory.events", "oom_kill"));
+		       cg_read_key_ll(self->cg, "memory.events", "oom_kill"));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("workload failed at stage '%s': %s",
@@ -411,8 +413,8 @@ TEST_F_TIMEOUT(phys_swap, cgroup_pressure, 600)
 	       r->swapped, r->present, n, r->swap_current, r->zswap_current,
 	       r->vmswap_kb);
 	TH_LOG("memory.stat: zswpout %lld, swpout_zero %lld",
-	       cg_read_key(self->cg, "memory.stat", "zswpout"),
-	       cg_read_key(self->cg, "memory.stat", "swpout_zero"));
+	       cg_read_key_ll(self->cg, "memory.stat", "zswpout"),
+	       cg_read_key_ll(self->cg, "memory.stat", "swpout_zero"));
 
 	/* the limit held: at most memory.max worth of pages stayed resident */
 	if (r->slack)

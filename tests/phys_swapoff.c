@@ -20,11 +20,16 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "env.h"
+#include "proc.h"
 
-#define DEV_HI			"/dev/vda"
-#define DEV_LO			"/dev/vdb"
+#define DEV_HI			VT_PHYS_DEV
+#define DEV_LO			VT_PHYS_DEV2
 #define HOLDERS			8
 #define HOLDER_PAGES		1024		/* 4 MiB each */
 #define PAGES			4096		/* 16 MiB */

@@ -23,10 +23,14 @@
 #include <pthread.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
-#define PHYS_DEV		"/dev/vda"
 #define SEED			0x4ace5eedULL
 #define WORKERS			2
 #define WORKER_PAGES		VT_SCALE(1024, 512)
@@ -65,9 +69,9 @@ FIXTURE_SETUP(race)
 	vd_cg_setup(_metadata, &self->env, "vswap-race", 1ULL << 40);
 	ASSERT_EQ(0, cg_enter(self->env.cg, 0));
 	if (variant->disk) {
-		ASSERT_TRUE(vt_exists(PHYS_DEV));
-		ret = vd_phys_on(PHYS_DEV, -1);
-		ASSERT_EQ(0, ret) TH_LOG("swapon %s: %s", PHYS_DEV,
+		ASSERT_TRUE(vt_exists(VT_PHYS_DEV));
+		ret = vd_phys_on(VT_PHYS_DEV, -1);
+		ASSERT_EQ(0, ret) TH_LOG("swapon %s: %s", VT_PHYS_DEV,
 					 strerror(-ret));
 		self->phys = true;
 	}
@@ -77,7 +81,7 @@ FIXTURE_TEARDOWN_PARENT(race)
 {
 	vd_env_teardown(_metadata, &self->env);
 	if (self->phys)
-		EXPECT_EQ(0, vd_phys_off(PHYS_DEV));
+		EXPECT_EQ(0, vd_phys_off(VT_PHYS_DEV));
 }
 
 /*
@@ -180,12 +184,12 @@ TEST_F_TIMEOUT(race, swapoff_during_swap, 900)
 		SKIP(return, "needs the disk variant");
 	ASSERT_EQ(0, workers_start(&self->env, pids, SEED ^ 7));
 	while (!workers_done(pids, &failed, &left)) {
-		ret = swap_off(PHYS_DEV);
+		ret = swap_off(VT_PHYS_DEV);
 		ASSERT_EQ(0, ret) TH_LOG("swapoff %d: %s", cycles,
 					 strerror(-ret));
 		self->phys = false;
 		usleep(5000);
-		ret = swap_on(PHYS_DEV, 0);
+		ret = swap_on(VT_PHYS_DEV, 0);
 		ASSERT_EQ(0, ret) TH_LOG("swapon %d: %s", cycles,
 					 strerror(-ret));
 		self->phys = true;

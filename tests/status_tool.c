@@ -34,10 +34,14 @@
 #include <sys/mount.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
-#define PART_DEV		"/dev/vda"
 #define CG_NAME			"vswap_ctl"
 #define VSWAPCTL_DEFAULT	"/usr/sbin/vswapctl"
 #define SYSFS_STATS		VSWAP_SYSFS_MOD "/stats"
@@ -369,8 +373,8 @@ FIXTURE_SETUP(ctl)
 		       ctl_path());
 	vd_env_setup(_metadata, &self->env, 1);
 	ASSERT_EQ(0, vd_pin_cpu());
-	ret = vd_phys_on(PART_DEV, -1);
-	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " PART_DEV ": %s",
+	ret = vd_phys_on(VT_PHYS_DEV, -1);
+	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " VT_PHYS_DEV ": %s",
 				 strerror(-ret));
 	vd_cg_setup(_metadata, &self->env, CG_NAME, MB(1024));
 }
@@ -383,8 +387,8 @@ FIXTURE_TEARDOWN_PARENT(ctl)
 		EXPECT_EQ(0, mount("debugfs", DEBUGFS_MNT, "debugfs", 0, NULL))
 			TH_LOG("mount debugfs: %s", strerror(errno));
 	vd_env_teardown(_metadata, &self->env);
-	ret = vd_phys_off(PART_DEV);
-	EXPECT_EQ(0, ret) TH_LOG("swapoff " PART_DEV ": %s", strerror(-ret));
+	ret = vd_phys_off(VT_PHYS_DEV);
+	EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
 }
 
 /* Into the cgroup, then the three regions out; exact counters checked */
@@ -416,7 +420,7 @@ static long long cg_wait_key(const char *cg, const char *key, long long want)
 	int i;
 
 	for (i = 0; i < VD_IDLE_POLLS; i++) {
-		v = cg_read_key(cg, "memory.stat", key);
+		v = cg_read_key_ll(cg, "memory.stat", key);
 		if (v == want)
 			break;
 		usleep(50 * 1000);
@@ -528,7 +532,7 @@ TEST_F_TIMEOUT(ctl, table_and_json, 300)
 	total_data = (ZERO_PAGES + COMP_PAGES + RAND_PAGES) * VT_PAGE_SIZE;
 	total_stored = zstored + RAND_PAGES * VT_PAGE_SIZE;
 	snprintf(rt, sizeof(rt), "%.2f", (double)total_data / total_stored);
-	ASSERT_EQ(1, proc_swaps_lookup(PART_DEV, &dev));
+	ASSERT_EQ(1, proc_swaps_lookup(VT_PHYS_DEV, &dev));
 	zcur = cg_read_ll(self->env.cg, "memory.zswap.current");
 	zswapped = cg_wait_key(self->env.cg, "zswapped", COMP_PAGES * VT_PAGE_SIZE);
 	swapcur = cg_read_ll(self->env.cg, "memory.swap.current");
@@ -563,8 +567,8 @@ TEST_F_TIMEOUT(ctl, table_and_json, 300)
 	check_row(_metadata, out, "total", ZERO_PAGES + COMP_PAGES + RAND_PAGES,
 		  total_stored, rt);
 
-	l = line_of(out, PART_DEV);
-	ASSERT_NE(NULL, l) TH_LOG("no " PART_DEV " row");
+	l = line_of(out, VT_PHYS_DEV);
+	ASSERT_NE(NULL, l) TH_LOG("no " VT_PHYS_DEV " row");
 	ASSERT_EQ(4, sscanf(l, "%*s %31s %llu %llu %d", type, &size, &pused,
 			    &prio));
 	EXPECT_STREQ(dev.type, type);
@@ -625,9 +629,9 @@ TEST_F_TIMEOUT(ctl, table_and_json, 300)
 	check_json_row(_metadata, out, "total",
 		       ZERO_PAGES + COMP_PAGES + RAND_PAGES, total_stored, rt);
 	EXPECT_EQ(dev.used_kb * 1024,
-		  json_ll(out, "{\"name\": \"" PART_DEV "\"", "used_bytes"));
+		  json_ll(out, "{\"name\": \"" VT_PHYS_DEV "\"", "used_bytes"));
 	EXPECT_EQ(dev.size_kb * 1024,
-		  json_ll(out, "{\"name\": \"" PART_DEV "\"", "size_bytes"));
+		  json_ll(out, "{\"name\": \"" VT_PHYS_DEV "\"", "size_bytes"));
 	EXPECT_EQ(swapcur, json_ll(out, "\"cgroup\": {", "swap_current_bytes"));
 	EXPECT_EQ(0, json_field(out, "\"cgroup\": {", "swap_max_bytes", name,
 				sizeof(name)));

@@ -15,14 +15,17 @@
  *
  * Skips when stress-ng is not in the image (scripts/initramfs.sh copies the
  * host's /usr/bin/stress-ng and its libraries when installed).  The run time
- * scales with VSWAP_SCALE (tests/vswap_test.h).  /dev/vda is overwritten.
+ * scales with VSWAP_SCALE (tests/lib/util.h).  /dev/vda is overwritten.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
-#define PHYS_DEV		"/dev/vda"
 #define STRESS_NG		"/usr/bin/stress-ng"
 #define SECS			VT_SCALE(60, 15)
 #define NR_CGS			3
@@ -69,9 +72,9 @@ FIXTURE_SETUP(stress_ng)
 	if (access(STRESS_NG, X_OK))
 		SKIP(return, STRESS_NG " not in the image (VSWAP_STRESS_NG=0, or not installed on the host)");
 	vd_env_setup(_metadata, &self->env, 1);
-	ASSERT_TRUE(vt_exists(PHYS_DEV));
-	ret = vd_phys_on(PHYS_DEV, -1);
-	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " PHYS_DEV ": %s", strerror(-ret));
+	ASSERT_TRUE(vt_exists(VT_PHYS_DEV));
+	ret = vd_phys_on(VT_PHYS_DEV, -1);
+	ASSERT_EQ(0, ret) TH_LOG("mkswap/swapon " VT_PHYS_DEV ": %s", strerror(-ret));
 	self->phys = true;
 }
 
@@ -98,8 +101,8 @@ FIXTURE_TEARDOWN_PARENT(stress_ng)
 	/* vswap idle (phys 0) and unloaded first, then the device goes */
 	vd_env_teardown(_metadata, &self->env);
 	if (self->phys) {
-		ret = vd_phys_off(PHYS_DEV);
-		EXPECT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s", strerror(-ret));
+		ret = vd_phys_off(VT_PHYS_DEV);
+		EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
 		self->phys = false;
 	}
 }
@@ -242,7 +245,7 @@ TEST_F_TIMEOUT(stress_ng, vm_verify_cgroups, 1800)
 	mkdir(TEMP_DIR, 0755);
 	for (i = 0; i < NR_CGS; i++) {
 		snprintf(name, sizeof(name), "vswap_stress_ng_%d", i);
-		ret = cg_create(name, self->cg[i], sizeof(self->cg[i]));
+		ret = cg_create_memcg(name, self->cg[i], sizeof(self->cg[i]));
 		if (ret == -EOPNOTSUPP || ret == -ENOENT)
 			SKIP(return, "no cgroup v2 memory controller");
 		ASSERT_EQ(0, ret) TH_LOG("cgroup %s: %s", name, strerror(-ret));
@@ -251,7 +254,7 @@ TEST_F_TIMEOUT(stress_ng, vm_verify_cgroups, 1800)
 		cg_write(self->cg[i], "memory.swap.max", "max");
 		cg_write(self->cg[i], "memory.zswap.max", "max");
 	}
-	TH_LOG("%d stress-ng instances, %s each, memory.max %lu MiB, zswap on, " PHYS_DEV " as backend",
+	TH_LOG("%d stress-ng instances, %s each, memory.max %lu MiB, zswap on, " VT_PHYS_DEV " as backend",
 	       NR_CGS, secs, CG_MAX >> 20);
 
 	chk = mmap(NULL, sizeof(*chk), PROT_READ | PROT_WRITE,
@@ -314,7 +317,7 @@ TEST_F_TIMEOUT(stress_ng, vm_verify_cgroups, 1800)
 		EXPECT_TRUE(ok) TH_LOG("no 'successful run completed' from stress-ng in %s", self->cg[i]);
 		TH_LOG("%s: memory.swap.peak %lld KiB, memory.events oom_kill %lld",
 		       self->cg[i], cg_read_ll(self->cg[i], "memory.swap.peak") >> 10,
-		       cg_read_key(self->cg[i], "memory.events", "oom_kill"));
+		       cg_read_key_ll(self->cg[i], "memory.events", "oom_kill"));
 	}
 
 	chk->stop = 1;

@@ -13,8 +13,10 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "vswap_stats.h"
+#include "region.h"
+#include "env.h"
 
 #define COW_PAGES		VT_SCALE(4096, 1024)	/* 16 MiB */
 #define COW_CHILDREN		4

@@ -20,8 +20,13 @@
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
+#include "proc.h"
 
 #define PAGEOUT_PAGES		VT_SCALE(8192, 1024)	/* 32 MiB */
 #define PRESSURE_PAGES		VT_SCALE(12288, 4096)	/* 48 MiB */

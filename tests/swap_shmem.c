@@ -12,8 +12,12 @@
 #include <sys/mount.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "vswap_stats.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
+#include "proc.h"
 
 #define PAGEOUT_PAGES		VT_SCALE(4096, 1024)	/* 16 MiB */
 #define PRESSURE_PAGES		VT_SCALE(12288, 4096)	/* 48 MiB */
@@ -108,28 +112,6 @@ static size_t file_verify(int fd, size_t nr_pages, uint64_t seed,
 	return bad;
 }
 
-/* Map @fd shared, without THP, as a vd_region (checksums from the pattern) */
-static int map_file(struct vd_region *r, int fd, size_t nr_pages)
-{
-	void *p;
-
-	memset(r, 0, sizeof(*r));
-	p = mmap(NULL, nr_pages * VT_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	madvise(p, nr_pages * VT_PAGE_SIZE, MADV_NOHUGEPAGE);
-	r->csum = calloc(nr_pages, sizeof(*r->csum));
-	if (!r->csum) {
-		munmap(p, nr_pages * VT_PAGE_SIZE);
-		return -ENOMEM;
-	}
-	r->mem = p;
-	r->nr_pages = nr_pages;
-	r->shared = true;
-	return 0;
-}
-
 static void set_csums(struct vd_region *r, uint64_t seed,
 		      const struct page_mix *mix)
 {
@@ -199,7 +181,7 @@ TEST_F_TIMEOUT(shmem, memfd_pageout, 600)
 	fd = memfd_create("vswap_shmem", MFD_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ftruncate(fd, n * VT_PAGE_SIZE));
-	ASSERT_EQ(0, map_file(&r, fd, n));
+	ASSERT_EQ(0, vd_region_map_fd(&r, n, true, fd));
 	vd_region_fill(&r, 0, n, SEED, NULL);
 	vd_count_kinds(0, n, SEED, NULL, k);
 
@@ -247,7 +229,7 @@ TEST_F_TIMEOUT(shmem, tmpfs_file_pageout, 600)
 	ASSERT_EQ(0, file_fill(fd, n, SEED ^ 7, NULL));
 	vd_count_kinds(0, n, SEED ^ 7, NULL, k);
 
-	ASSERT_EQ(0, map_file(&r, fd, n));
+	ASSERT_EQ(0, vd_region_map_fd(&r, n, true, fd));
 	set_csums(&r, SEED ^ 7, NULL);
 	/* MADV_PAGEOUT walks page tables: map every page first (read fault) */
 	bad = vd_region_verify(&r, 0, n, &first);
@@ -293,7 +275,7 @@ TEST_F_TIMEOUT(shmem, memfd_pressure, 600)
 
 		fd = memfd_create("vswap_pressure", MFD_CLOEXEC);
 		if (fd < 0 || ftruncate(fd, n * VT_PAGE_SIZE) ||
-		    map_file(&r, fd, n))
+		    vd_region_map_fd(&r, n, true, fd))
 			_exit(10);
 		vd_region_fill(&r, 0, n, SEED, mix);
 		vd_child_checkpoint(&c);

@@ -24,8 +24,11 @@
 #include <pthread.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "vswap_stats.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
 #define NR_PROCS		3
 #define NR_WRITERS		2
@@ -141,7 +144,7 @@ static void *writer(void *p)
 {
 	struct thread_arg *ta = p;
 	struct proc_ctx *ctx = ta->ctx;
-	uint64_t rs = SEED ^ (ctx->proc * 131 + ta->id);
+	__u64 rs = SEED ^ (ctx->proc * 131 + ta->id);
 	char *exp = malloc(VT_PAGE_SIZE);
 	size_t i;
 	int round;
@@ -168,7 +171,7 @@ static void *reader(void *p)
 {
 	struct thread_arg *ta = p;
 	struct proc_ctx *ctx = ta->ctx;
-	uint64_t rs = SEED ^ (ctx->proc * 977 + 5);
+	__u64 rs = SEED ^ (ctx->proc * 977 + 5);
 	char *buf = malloc(2 * VT_PAGE_SIZE), *exp = buf + VT_PAGE_SIZE;
 	int i;
 
@@ -198,7 +201,7 @@ static void *pager(void *p)
 {
 	struct thread_arg *ta = p;
 	struct proc_ctx *ctx = ta->ctx;
-	uint64_t rs = SEED ^ (ctx->proc * 31337 + 9);
+	__u64 rs = SEED ^ (ctx->proc * 31337 + 9);
 	int i;
 
 	for (i = 0; i < PAGEOUTS; i++) {

@@ -16,7 +16,11 @@
 #include <sys/vfs.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
+#include "util.h"
+#include "klog.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
 
 #define DEBUGFS_MAGIC		0x64626720
 #define MISC_MAJOR		10

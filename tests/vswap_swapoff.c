@@ -79,10 +79,14 @@
 #include <linux/capability.h>
 
 #include "kselftest_harness.h"
-#include "vswap_test.h"
-#include "vswap_data.h"
+#include "util.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
+#include "region.h"
+#include "memcg.h"
+#include "env.h"
 
-#define PHYS_DEV		"/dev/vda"
 #define FAILSLAB		"/sys/kernel/debug/failslab"
 #define FAILPAGE		"/sys/kernel/debug/fail_page_alloc"
 #define CG_NAME			"vswap_swapoff"
@@ -138,8 +142,8 @@ static const struct page_mix mix_fi = { 40, 60 };
 
 struct so_state {
 	struct vd_env env;	/* zswap setting, cgroup, children to kill */
-	bool phys_on;		/* PHYS_DEV swapon'd by us */
-	int rot_saved;		/* PHYS_DEV rotational; -1: untouched */
+	bool phys_on;		/* VT_PHYS_DEV swapon'd by us */
+	int rot_saved;		/* VT_PHYS_DEV rotational; -1: untouched */
 	char tmpdir[64];	/* our tmpfs mount; "" if none */
 };
 
@@ -240,16 +244,16 @@ static void so_teardown(struct __test_metadata *_metadata, struct so_state *st)
 					 strerror(-ret));
 		st->env.cg[0] = '\0';
 	}
-	if (st->phys_on || proc_swaps_find(PHYS_DEV, NULL, NULL, NULL) > 0) {
-		ret = vd_phys_off(PHYS_DEV);
-		EXPECT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s",
+	if (st->phys_on || proc_swaps_find(VT_PHYS_DEV, NULL, NULL, NULL) > 0) {
+		ret = vd_phys_off(VT_PHYS_DEV);
+		EXPECT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s",
 					 strerror(-ret));
 		st->phys_on = false;
 	}
 	ret = so_vswap_cleanup();
 	EXPECT_EQ(0, ret) TH_LOG("vswap does not unload: %s", strerror(-ret));
-	ret = vd_rot_restore(PHYS_DEV, &st->rot_saved);
-	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " PHYS_DEV);
+	ret = vd_rot_restore(VT_PHYS_DEV, &st->rot_saved);
+	EXPECT_EQ(0, ret) TH_LOG("cannot restore the rotational flag of " VT_PHYS_DEV);
 	if (st->env.zswap_saved >= 0) {
 		ret = zswap_set_enabled(st->env.zswap_saved);
 		EXPECT_EQ(0, ret) TH_LOG("cannot restore zswap enabled=%d",
@@ -273,34 +277,21 @@ static void so_zswap(struct __test_metadata *_metadata, struct so_state *st,
 	ASSERT_EQ(0, ret) TH_LOG("cannot set zswap enabled=%d", on);
 }
 
-/* Mark PHYS_DEV non-rotational, mkswap and swapon it (default priority). */
+/* Mark VT_PHYS_DEV non-rotational, mkswap and swapon it (default priority). */
 static void so_phys_on(struct __test_metadata *_metadata, struct so_state *st)
 {
 	int ret;
 
-	ASSERT_TRUE(vt_exists(PHYS_DEV)) TH_LOG("no " PHYS_DEV);
+	ASSERT_TRUE(vt_exists(VT_PHYS_DEV)) TH_LOG("no " VT_PHYS_DEV);
 	st->phys_on = true;
-	ret = vd_phys_on_ssd(PHYS_DEV, -1, &st->rot_saved);
-	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " PHYS_DEV ": %s",
+	ret = vd_phys_on_ssd(VT_PHYS_DEV, -1, &st->rot_saved);
+	ASSERT_EQ(0, ret) TH_LOG("non-rotational, mkswap, swapon " VT_PHYS_DEV ": %s",
 				 strerror(-ret));
 }
 
 /* ---------------------------------------------------------------------
  * Regions, counters, checks
  */
-
-static char *so_map(size_t n, bool shared)
-{
-	int flags = MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE);
-	void *p;
-
-	p = mmap(NULL, n * VT_PAGE_SIZE, PROT_READ | PROT_WRITE, flags, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* no THP: a split could map zero-filled subpages to the zero page */
-	madvise(p, n * VT_PAGE_SIZE, MADV_NOHUGEPAGE);
-	return p;
-}
 
 static void so_fill(char *mem, size_t n, unsigned long long seed,
 		    const struct page_mix *mix)
@@ -439,7 +430,7 @@ static long long so_probe(size_t *swapped, size_t *present)
 	long long ret;
 	char *mem;
 
-	mem = so_map(PROBE_PAGES, false);
+	mem = vt_map_pages(PROBE_PAGES, false, -1);
 	if (!mem)
 		return -ENOMEM;
 	so_fill(mem, PROBE_PAGES, SEED ^ 0x9b0be, NULL);
@@ -517,7 +508,7 @@ static void __noreturn so_proc_main(int cmd, int rep, struct so_data *d,
 	/* MADV_PAGEOUT misses folios in another CPU's LRU batch */
 	vd_pin_cpu();
 	if (c == 'k' && !d->mem) {
-		d->mem = so_map(d->nr_pages, false);
+		d->mem = vt_map_pages(d->nr_pages, false, -1);
 		if (!d->mem) {
 			c = 'a';
 		} else {
@@ -929,9 +920,9 @@ TEST_F_TIMEOUT(backend, live_process, 300)
 	if (variant->disk) {
 		/* drop the clean swap cache copies: swapoff reads the disk */
 		cached = vd_evict_swap_cache(cg);
-		TH_LOG("%lld bytes left in the swap cache, %lld KiB on " PHYS_DEV,
-		       cached, vd_swap_used_kb(PHYS_DEV));
-		ASSERT_LT(0, vd_swap_used_kb(PHYS_DEV));
+		TH_LOG("%lld bytes left in the swap cache, %lld KiB on " VT_PHYS_DEV,
+		       cached, vd_swap_used_kb(VT_PHYS_DEV));
+		ASSERT_LT(0, vd_swap_used_kb(VT_PHYS_DEV));
 	}
 
 	ASSERT_EQ(0, vd_stats_read(&s2));
@@ -942,7 +933,7 @@ TEST_F_TIMEOUT(backend, live_process, 300)
 	       vd_delta(&s3, &s2, VD_SWPIN_ZSWAP),
 	       vd_delta(&s3, &s2, VD_SWPIN_PHYS));
 	if (variant->disk) {
-		EXPECT_EQ(0, vd_wait_swap_used(PHYS_DEV, 0));
+		EXPECT_EQ(0, vd_wait_swap_used(VT_PHYS_DEV, 0));
 	}
 	if (variant->zswap)
 		TH_LOG("zswap stored_pages %lld",
@@ -987,7 +978,7 @@ TEST_F_TIMEOUT(swapoff, forked_children, 300)
 	d.nr_pages = n;
 	d.seed = SEED ^ 0xf0;
 	d.mix = NULL;
-	d.mem = so_map(n, false);
+	d.mem = vt_map_pages(n, false, -1);
 	ASSERT_NE(NULL, d.mem);
 	so_fill(d.mem, n, d.seed, d.mix);
 	ASSERT_EQ((long)n, so_pageout(d.mem, n));
@@ -1085,7 +1076,7 @@ TEST_F_TIMEOUT(swapoff, shmem_tmpfs, 300)
 	close(fd);
 
 	/* the shared anonymous region, still mapped */
-	shm = so_map(n, true);
+	shm = vt_map_pages(n, true, -1);
 	ASSERT_NE(NULL, shm);
 	so_fill(shm, n, rseed, NULL);
 	base = so_slots();
@@ -1126,7 +1117,7 @@ TEST_F_TIMEOUT(swapoff, swap_cache_only, 300)
 
 	so_zswap(_metadata, &self->st, true);
 	ASSERT_EQ(0, vd_pin_cpu());
-	mem = so_map(n, false);
+	mem = vt_map_pages(n, false, -1);
 	ASSERT_NE(NULL, mem);
 	so_fill(mem, n, seed, NULL);
 	ASSERT_EQ((long)n, so_pageout(mem, n));
@@ -1173,7 +1164,7 @@ TEST_F_TIMEOUT(swapoff, swapon_again, 300)
 
 	so_zswap(_metadata, &self->st, true);
 	ASSERT_EQ(0, vd_pin_cpu());
-	mem = so_map(n, false);
+	mem = vt_map_pages(n, false, -1);
 	ASSERT_NE(NULL, mem);
 	so_fill(mem, n, seed, NULL);
 	ASSERT_EQ((long)n, so_pageout(mem, n));
@@ -1202,12 +1193,12 @@ TEST_F_TIMEOUT(swapoff, swapon_again, 300)
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	EXPECT_EQ(so_swpouts(&s0), so_swpouts(&s1));
 	EXPECT_EQ(0, s1.v[VD_SLOTS_USED]);
-	TH_LOG("vswap off: %lld KiB on " PHYS_DEV, vd_swap_used_kb(PHYS_DEV));
-	EXPECT_LT(0, vd_swap_used_kb(PHYS_DEV));
+	TH_LOG("vswap off: %lld KiB on " VT_PHYS_DEV, vd_swap_used_kb(VT_PHYS_DEV));
+	EXPECT_LT(0, vd_swap_used_kb(VT_PHYS_DEV));
 	ASSERT_EQ(0, pattern_verify(mem, n, seed, NULL, &mm))
 		pattern_report(&mm, n);
-	ret = swap_off(PHYS_DEV);
-	ASSERT_EQ(0, ret) TH_LOG("swapoff " PHYS_DEV ": %s", strerror(-ret));
+	ret = swap_off(VT_PHYS_DEV);
+	ASSERT_EQ(0, ret) TH_LOG("swapoff " VT_PHYS_DEV ": %s", strerror(-ret));
 	self->st.phys_on = false;
 
 	/* on again */
@@ -1272,7 +1263,7 @@ TEST_F_TIMEOUT(swapoff, eperm, 300)
 
 	so_zswap(_metadata, &self->st, true);
 	ASSERT_EQ(0, vd_pin_cpu());
-	mem = so_map(n, false);
+	mem = vt_map_pages(n, false, -1);
 	ASSERT_NE(NULL, mem);
 	so_fill(mem, n, seed, NULL);
 	ASSERT_EQ((long)n, so_pageout(mem, n));
@@ -1397,7 +1388,7 @@ static int cycle_child(unsigned long long seed, int ready, int go)
 	const size_t n = CYCLE_PAGES;
 	char *mem, b = 'r';
 
-	mem = so_map(n, false);
+	mem = vt_map_pages(n, false, -1);
 	if (!mem)
 		return 10;
 	so_fill(mem, n, seed, NULL);
@@ -1511,7 +1502,7 @@ static void __noreturn race_worker(struct race_ctl *ctl, int id)
 	char *mem;
 	long i;
 
-	mem = so_map(RACE_PAGES, false);
+	mem = vt_map_pages(RACE_PAGES, false, -1);
 	if (!mem)
 		_exit(10);
 	for (i = 0; i < RACE_MAX_ROUNDS && !race_stopped(&ctl->stop); i++) {
@@ -1558,7 +1549,7 @@ static void __noreturn race_storm(struct race_ctl *ctl, int id)
 	char *mem;
 	long i;
 
-	mem = so_map(STORM_PAGES, false);
+	mem = vt_map_pages(STORM_PAGES, false, -1);
 	if (!mem)
 		_exit(10);
 	so_fill(mem, STORM_PAGES, seed, NULL);
@@ -1588,7 +1579,7 @@ static void __noreturn race_storm(struct race_ctl *ctl, int id)
 	_exit(failed ? 1 : 0);
 }
 
-/* swapoff/swapon of PHYS_DEV until stopped */
+/* swapoff/swapon of VT_PHYS_DEV until stopped */
 static void *race_vda_main(void *arg)
 {
 	struct race_vda *v = arg;
@@ -1596,14 +1587,14 @@ static void *race_vda_main(void *arg)
 	int ret;
 
 	while (!race_stopped(&v->stop)) {
-		ret = swap_off(PHYS_DEV);
+		ret = swap_off(VT_PHYS_DEV);
 		if (!ret)
 			on = false;
 		else if (!v->failures++)
 			v->first_err = ret;
 		usleep(4000);
 		if (!on) {
-			ret = swap_on(PHYS_DEV, 0);
+			ret = swap_on(VT_PHYS_DEV, 0);
 			if (!ret)
 				on = true;
 			else if (!v->failures++)
@@ -1713,10 +1704,10 @@ TEST_F_TIMEOUT(swapoff, races, 600)
 	}
 	__atomic_store_n(&vda.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
-	TH_LOG("%d rounds; rounds done: %ld %ld %ld; %ld " PHYS_DEV " cycles",
+	TH_LOG("%d rounds; rounds done: %ld %ld %ld; %ld " VT_PHYS_DEV " cycles",
 	       RACE_ROUNDS, ctl->rounds[0], ctl->rounds[1], ctl->rounds[2],
 	       vda.cycles);
-	EXPECT_EQ(0, vda.failures) TH_LOG("%ld " PHYS_DEV " swapoff/swapon failures, first: %s",
+	EXPECT_EQ(0, vda.failures) TH_LOG("%ld " VT_PHYS_DEV " swapoff/swapon failures, first: %s",
 					  vda.failures, strerror(-vda.first_err));
 	EXPECT_LT(0, vda.cycles);
 	ASSERT_EQ(0, so_slots());

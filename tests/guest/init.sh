@@ -13,7 +13,7 @@
 #   vswap.tests=name1,name2           (test job: binaries to run; default all)
 #   vswap.test_timeout=SECONDS        (test job: per-binary timeout; default 600)
 #   vswap.scale=PERCENT               (exported as VSWAP_SCALE: test workload
-#                                     scale, 1..100, see tests/vswap_test.h)
+#                                     scale, 1..100, see tests/lib/util.h)
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=linux
 
 mount -t proc proc /proc

@@ -385,7 +385,7 @@ int kst_cg_read_strcmp(const char *cgroup, const char *control, const char *expe
  * runs; upstream later widened the tolerance).  test_memcg_reclaim fails
  * on the debug kernel with zswap on, on stock as under vswap:
  * memory.reclaim reports success but memory.current drops by 39-43 of the
- * 56-58 MiB asked (cause not found yet; tests/kst_wrap.h lists it).  They
+ * 56-58 MiB asked (cause not found yet; tests/lib/kst.c lists it).  They
  * get up to KST_FLAKY_TRIES attempts; every failed attempt is logged in
  * full.
  */

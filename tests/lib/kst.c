@@ -1,37 +1,11 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+// SPDX-License-Identifier: GPL-2.0
 /*
- * Run the kernel's own swap/zswap selftests (built by tests/kselftests.mk,
- * shipped in the guest's /kselftests) in one swap setup, and report their
- * cases as this binary's own TAP cases.  Used by tests/kst_stock.c,
- * tests/kst_vswap.c and tests/kst_vswap_phys.c (one binary per mode).
- *
- * Per selftest: set up the mode (stock: mkswap + swapon /dev/vda; vswap:
- * insmod vswap.ko, optionally plus /dev/vda as a backend), set zswap on or
- * off (and THP to "never" where asked), settle the machine (sync,
- * drop_caches, compact_memory), run the selftest with its output as "# "
- * comments, re-emit each of its "ok"/"not ok" lines as
- * "ok N <selftest>[zswap=..]: <case>", then restore (swapoff, rmmod, zswap,
- * THP, min_free_kbytes as they were).  A selftest that crashes, times out
- * or leaves cases of its plan unreported adds a failing case.
- *
- * Expected differences (docs/testing.md "Kernel selftests under
- * vswap"): a case that fails in a mode where it is listed in
- * kst_expected[] is reported as "ok N ... # SKIP XFAIL (<mode>): <why>",
- * i.e. counted as skipped, not passed; one that passes there anyway is
- * reported as a pass with an "XPASS" note.  Nothing else is ever turned
- * into a pass or a skip.
- *
- * The selftests' working directory is an ext2 file system on /dev/vdb
- * (4 KiB blocks): their page cache (O_TMPFILE files read from holes) must be
- * real, reclaimable page cache.  In tmpfs a read of a hole allocates
- * nothing, which breaks every memcontrol case that counts page cache
- * (test_memcg_max, _reclaim, _min, _low); if /dev/vdb cannot be used the
- * binary reports a failing case instead of falling back silently.
+ * The wrapper around the kernel's own selftests: see kst.h.
  */
-#ifndef __KST_WRAP_H
-#define __KST_WRAP_H
-
-#include "vswap_test.h"
+#include "kst.h"
+#include "module.h"
+#include "vswap_stats.h"
+#include "swapdev.h"
 #include <time.h>
 #include <poll.h>
 #include <termios.h>
@@ -39,10 +13,10 @@
 #include <sys/vfs.h>
 
 #define KST_DIR		"/kselftests"
-#define KST_DEV		"/dev/vda"
-/* cwd of the selftests: an ext2 file system, not tmpfs (their page cache
- * must be reclaimable without swap, as on a real system) */
-#define KST_FS_DEV	"/dev/vdb"
+/*
+ * cwd of the selftests: an ext2 file system, not tmpfs (their page cache
+ * must be reclaimable without swap, as on a real system)
+ */
 #define KST_FS_DIR	"/mnt/kst"
 #define KST_EXT2_MAGIC	0xEF53
 #define KST_THP		"/sys/kernel/mm/transparent_hugepage/enabled"
@@ -55,30 +29,7 @@
  */
 #define KST_CG		CG_ROOT "/kst_run"
 
-enum kst_mode { KST_STOCK, KST_VSWAP, KST_VSWAP_PHYS };
-
 static const char *const kst_mode_name[] = { "stock", "vswap", "vswap+phys" };
-
-struct kst_run {
-	const char *bin;	/* in KST_DIR */
-	bool zswap;		/* zswap enabled while it runs */
-	int timeout;		/* seconds */
-	const char *skip;	/* $KST_SKIP: cases left out (a later entry runs them) */
-	const char *only;	/* $KST_ONLY: run only these cases (comma separated) */
-	int repeat;		/* $KST_REPEAT: run each case this many times */
-	/*
-	 * THP "never" while it runs.  The memcontrol cases assume 4 KiB anon
-	 * charging.  With THP "always" (the Kconfig default, which the vm
-	 * flavor gets: CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS=y) a fault charges
-	 * 2 MiB or, at the limit, falls back to 4 KiB without reclaim; one
-	 * reclaimed THP (split: the virtio disk is rotational, no THP swap
-	 * entries) uncharges 2 MiB at once; khugepaged may collapse (and swap
-	 * in) ranges of the cases' processes meanwhile.  Against 3 % on
-	 * memory.current (alloc_anon_50M_check_swap: 30 MiB +- ~1.8 MiB) and
-	 * reclaim_until()'s "nothing else changes memory.current".
-	 */
-	bool thp_never;
-};
 
 struct kst_expect {
 	unsigned int modes;	/* 1 << enum kst_mode */
@@ -95,41 +46,30 @@ struct kst_expect {
  * Where a kernel selftest's expectation legitimately changes under vswap.
  * Keep in sync with docs/testing.md "Kernel selftests under vswap".
  */
-#define KST_WHY_NODISK(what) \
-	what ": needs a physical swap device, and this mode has none (stock zswap cannot run without one at all)"
+#define KST_NODISK \
+	": needs a physical swap device, and this mode has none (stock zswap cannot run without one at all)"
 
 static const struct kst_expect kst_expected[] = {
 	{ KST_M(KST_VSWAP), "test_zswap", -1, "test_swapin_nozswap",
-	  KST_WHY_NODISK("memory.zswap.max=0 leaves only disk, and memory.swap.peak counts only disk-backed pages") },
+	  "memory.zswap.max=0 leaves only disk, and memory.swap.peak counts only disk-backed pages"
+	  KST_NODISK },
 	{ KST_M(KST_VSWAP), "test_zswap", -1, "test_zswap_writeback_enabled",
-	  KST_WHY_NODISK("zswap writeback writes to a physical slot") },
+	  "zswap writeback writes to a physical slot" KST_NODISK },
 	{ KST_M(KST_VSWAP), "test_zswap", -1, "test_no_invasive_cgroup_shrink",
-	  KST_WHY_NODISK("it expects zswap writeback (memory.stat zswpwb > 0) of the limited cgroup") },
+	  "it expects zswap writeback (memory.stat zswpwb > 0) of the limited cgroup"
+	  KST_NODISK },
 	/*
 	 * Open: not a vswap difference (stock fails the same way), seen only
 	 * on the debug kernel, with zswap on and (in one run) off; it passes
 	 * on the plain kernel.
 	 */
 	{ KST_M(KST_STOCK) | KST_ANY_VSWAP, "memcontrol_swap", -1, "test_memcg_reclaim",
-	  "open: on the debug kernel it fails on stock as well as under vswap, with zswap on and in one run with zswap off (3 of 3 attempts on stock each time): memory.reclaim reports success while memory.current drops by 39-45 of the 56-59 MiB asked; it passes on the plain kernel" },
+	  "open: on the debug kernel it fails on stock as well as under vswap, with zswap on and in one run with zswap off (3 of 3 attempts on stock each time): memory.reclaim reports success while memory.current drops by 39-45 of the 56-59 MiB asked; it passes on the plain kernel"
+	},
 	{ KST_ANY_VSWAP, "memcontrol_swap", -1, "test_memcg_swap_max_peak",
-	  "memory.swap.current/peak/max count only disk-backed slots (README \"cgroup v2 accounting\"): its zero-filled pages take uncharged zero slots, so memory.swap.max=30M never stops them and memory.swap.peak stays 0" },
+	  "memory.swap.current/peak/max count only disk-backed slots (README \"cgroup v2 accounting\"): its zero-filled pages take uncharged zero slots, so memory.swap.max=30M never stops them and memory.swap.peak stays 0"
+	},
 };
-
-/*
- * test_no_kmem_bypass (cgroup/test_zswap.c) raises min_free_kbytes to about
- * half of RAM and fills RAM, so global reclaim swaps out everything,
- * including the guest's long-lived processes and the initramfs.  It runs
- * in every mode, five times in a row (to catch a crash seen in one of four
- * runs under vswap), as the last run of each binary; each run ends with
- * swapoff /dev/vswap and rmmod, which must succeed.  The first test_zswap
- * run leaves it out ($KST_SKIP).
- */
-#define KST_NO_KMEM_BYPASS	"test_no_kmem_bypass"
-#define KST_NO_KMEM_BYPASS_RUNS	5
-#define KST_RUN_NO_KMEM_BYPASS \
-	{ .bin = "test_zswap", .zswap = true, .timeout = 480, \
-	  .only = KST_NO_KMEM_BYPASS, .repeat = KST_NO_KMEM_BYPASS_RUNS }
 
 static int kst_n;		/* our TAP case number */
 static int kst_fail, kst_xfail;
@@ -154,9 +94,8 @@ static const char *kst_lookup(const struct kst_expect *tab, size_t n,
 	return NULL;
 }
 
-#define KST_LOOKUP(tab, mode, r, tcase) \
-	kst_lookup(tab, sizeof(tab) / sizeof(tab[0]), mode, r, tcase)
-#define kst_xfail_why(mode, r, tcase)	KST_LOOKUP(kst_expected, mode, r, tcase)
+#define kst_xfail_why(mode, r, tcase) \
+	kst_lookup(kst_expected, ARRAY_SIZE(kst_expected), mode, r, tcase)
 
 /* Strip "\n", a trailing " # ..." directive, and leading spaces. */
 static void kst_case_name(const char *desc, char *out, size_t len)
@@ -187,15 +126,16 @@ static void kst_report(enum kst_mode mode, const struct kst_run *r,
 	const char *why;
 
 	kst_n++;
+	why = directive ? NULL : kst_xfail_why(mode, r, tcase);
 	if (directive) {	/* SKIP (or XFAIL) from the selftest itself */
 		printf("ok %d %s: %s #%s\n", kst_n, tag, tcase, directive);
 	} else if (ok) {
-		why = kst_xfail_why(mode, r, tcase);
 		if (why)
-			printf("# XPASS: %s passed in mode %s although listed as an expected difference\n",
-			       tcase, kst_mode_name[mode]);
+			printf("# XPASS: %s passed in mode %s %s\n", tcase,
+			       kst_mode_name[mode],
+			       "although listed as an expected difference");
 		printf("ok %d %s: %s\n", kst_n, tag, tcase);
-	} else if ((why = kst_xfail_why(mode, r, tcase))) {
+	} else if (why) {
 		kst_xfail++;
 		printf("ok %d %s: %s # SKIP XFAIL (%s): %s\n", kst_n, tag, tcase,
 		       kst_mode_name[mode], why);
@@ -213,7 +153,7 @@ static void kst_vswap_counters(void)
 	unsigned long long v;
 	size_t k;
 
-	for (k = 0; k < sizeof(ctr) / sizeof(ctr[0]); k++)
+	for (k = 0; k < ARRAY_SIZE(ctr); k++)
 		if (!vswap_debugfs_read(ctr[k], &v))
 			vt_log("  vswap %s = %llu", ctr[k], v);
 }
@@ -241,12 +181,11 @@ static int kst_unload_vswap(void)
 	return ret;
 }
 
-
 static int kst_setup(enum kst_mode mode)
 {
 	int ret;
 
-	swap_off(KST_DEV);	/* leftovers of a crashed run */
+	swap_off(VT_PHYS_DEV);	/* leftovers of a crashed run */
 	ret = kst_unload_vswap();
 	if (ret)
 		return ret;
@@ -258,14 +197,14 @@ static int kst_setup(enum kst_mode mode)
 		}
 	}
 	if (mode != KST_VSWAP) {
-		ret = swap_mkswap(KST_DEV);
+		ret = swap_mkswap(VT_PHYS_DEV);
 		if (ret) {
-			vt_log("mkswap %s failed (%d)", KST_DEV, ret);
+			vt_log("mkswap %s failed (%d)", VT_PHYS_DEV, ret);
 			return -EIO;
 		}
-		ret = swap_on(KST_DEV, 0);
+		ret = swap_on(VT_PHYS_DEV, 0);
 		if (ret) {
-			vt_log("swapon %s: %s", KST_DEV, strerror(-ret));
+			vt_log("swapon %s: %s", VT_PHYS_DEV, strerror(-ret));
 			return ret;
 		}
 	}
@@ -277,9 +216,9 @@ static int kst_teardown(enum kst_mode mode)
 	int ret = 0, err;
 
 	if (mode != KST_VSWAP) {
-		ret = swap_off(KST_DEV);
+		ret = swap_off(VT_PHYS_DEV);
 		if (ret)
-			vt_log("swapoff %s: %s", KST_DEV, strerror(-ret));
+			vt_log("swapoff %s: %s", VT_PHYS_DEV, strerror(-ret));
 	}
 	err = kst_unload_vswap();
 	return ret ? ret : err;
@@ -384,7 +323,8 @@ static void kst_run_one(enum kst_mode mode, const struct kst_run *r)
 	printf("# ==== %s: %s ====\n", tag, path);
 	fflush(stdout);
 	if (access(path, X_OK)) {
-		kst_report(mode, r, tag, false, NULL, "selftest binary missing (tests/kselftests.mk, scripts/initramfs.sh)");
+		kst_report(mode, r, tag, false, NULL,
+			   "selftest binary missing (tests/kselftests.mk, scripts/initramfs.sh)");
 		return;
 	}
 	if (kst_setup(mode)) {
@@ -474,7 +414,8 @@ static void kst_run_one(enum kst_mode mode, const struct kst_run *r)
 			if (run[0]) {	/* mm selftests: "[RUN] what" names the case */
 				char tmp[512];
 
-				snprintf(tmp, sizeof(tmp), "%s%s%s", run, tcase[0] ? ": " : "", tcase);
+				snprintf(tmp, sizeof(tmp), "%s%s%s", run,
+					 tcase[0] ? ": " : "", tcase);
 				snprintf(tcase, sizeof(tcase), "%s", tmp);
 				run[0] = '\0';
 			}
@@ -524,7 +465,8 @@ restore:
 	if (min_free_old > 0 && v != min_free_old) {
 		char buf[32];
 
-		vt_log("note: %s left min_free_kbytes at %lld: restoring %lld", r->bin, v, min_free_old);
+		vt_log("note: %s left min_free_kbytes at %lld: restoring %lld",
+		       r->bin, v, min_free_old);
 		snprintf(buf, sizeof(buf), "%lld", min_free_old);
 		vt_write_file(KST_MIN_FREE, buf);
 	}
@@ -536,7 +478,7 @@ restore:
 		kst_report(mode, r, tag, false, NULL, "restoring the swap setup failed");
 }
 
-static int kst_main(enum kst_mode mode, const struct kst_run *runs, size_t nr)
+int kst_main(enum kst_mode mode, const struct kst_run *runs, size_t nr)
 {
 	size_t i;
 
@@ -554,26 +496,27 @@ static int kst_main(enum kst_mode mode, const struct kst_run *runs, size_t nr)
 	umount2(KST_FS_DIR, MNT_DETACH);	/* left mounted by a killed run */
 	{
 		/* 4 KiB blocks: one block lookup per page cache page */
-		char *mkfs[] = { "mke2fs", "-F", "-b", "4096", KST_FS_DEV, NULL };
+		static char *const mkfs[] = {
+			"mke2fs", "-F", "-b", "4096", VT_PHYS_DEV2, NULL
+		};
 		static const struct kst_run fs_run = { .bin = "kst" };
 		char tag[64];
 		struct statfs sfs;
 
 		kst_fs_ok = !vt_run(mkfs) &&
-			    !mount(KST_FS_DEV, KST_FS_DIR, "ext2", 0, NULL) &&
+			    !mount(VT_PHYS_DEV2, KST_FS_DIR, "ext2", 0, NULL) &&
 			    !statfs(KST_FS_DIR, &sfs) && sfs.f_type == KST_EXT2_MAGIC;
 		if (!kst_fs_ok) {
 			/* tmpfs allocates no page cache for a read of a hole */
-			vt_log("no ext2 on %s: the selftests run in /tmp (tmpfs), where their page cache cases cannot pass",
-			       KST_FS_DEV);
+			vt_log("no ext2 on %s: %s", VT_PHYS_DEV2,
+			       "the selftests run in /tmp (tmpfs), where their page cache cases cannot pass");
 			snprintf(tag, sizeof(tag), "kst[%s]", kst_mode_name[mode]);
 			kst_report(mode, &fs_run, tag, false, NULL,
-				   "ext2 working directory on " KST_FS_DEV);
+				   "ext2 working directory on " VT_PHYS_DEV2);
 		}
 	}
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr; i++)
 		kst_run_one(mode, &runs[i]);
-	}
 	if (umount(KST_FS_DIR))
 		umount2(KST_FS_DIR, MNT_DETACH);
 	printf("1..%d\n", kst_n);
@@ -581,5 +524,3 @@ static int kst_main(enum kst_mode mode, const struct kst_run *runs, size_t nr)
 	       kst_mode_name[mode], kst_n, kst_fail, kst_xfail);
 	return kst_fail ? 1 : 0;
 }
-
-#endif /* __KST_WRAP_H */
