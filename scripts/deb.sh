@@ -17,9 +17,9 @@ set -euo pipefail
 OUT=$VSWAP_ROOT
 while [ $# -gt 0 ]; do
 	case $1 in
-	--out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown option '$1' (see --help)" ;;
+	--out) need_value "$@"; OUT=$2; shift ;;
+	-h | --help) usage_from_header; exit 0 ;;
+	*) usage_die "unknown option '$1'" ;;
 	esac
 	shift
 done

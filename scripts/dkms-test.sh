@@ -40,18 +40,18 @@ set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
-# Same $VSWAP_CACHE lock as scripts/test.sh (already held when run from it).
-if declare -F vswap_lock >/dev/null; then vswap_lock; fi
 
 RESULT_FILE=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--result-file) RESULT_FILE=$2; shift ;;
-	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown option '$1' (see --help)" ;;
+	--result-file) need_value "$@"; RESULT_FILE=$2; shift ;;
+	-h | --help) usage_from_header; exit 0 ;;
+	*) usage_die "unknown option '$1'" ;;
 	esac
 	shift
 done
+# Same $VSWAP_CACHE lock as scripts/test.sh (already held when run from it).
+vswap_lock
 
 TAP_NAME=dkms
 # shellcheck source=scripts/tap.sh
