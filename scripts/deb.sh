@@ -39,7 +39,7 @@ trap 'rm -rf "$TMP"' EXIT
 SRC=$TMP/vswap-$VER
 mkdir -p "$SRC/scripts"
 cp -r "$VSWAP_ROOT"/{Kbuild,Makefile,VERSION,README.md,dkms.conf,src,hooks-patch,boot,debian,tools} "$SRC/"
-cp "$VSWAP_ROOT/scripts/dkms-install.sh" "$SRC/scripts/"
+cp "$VSWAP_ROOT/scripts/dkms-install.sh" "$VSWAP_ROOT/scripts/dkms-hooked.sh" "$SRC/scripts/"
 # Where the package comes from, and a date that does not change from build
 # to build of the same commit.
 if rev=$(git -C "$VSWAP_ROOT" describe --always --dirty 2>/dev/null); then

@@ -327,7 +327,7 @@ VDEB=$DEBD/vswap-dkms_${VER}_all.deb
 t "make deb (scripts/deb.sh, $(fmt_secs $(($(date +%s) - t0)))): ${VDEB##*/}" eval '[ "$rc" = 0 ] && [ -f "$VDEB" ]'
 if [ -f "$VDEB" ]; then
 	deb_files() {
-		local f want=("./usr/src/vswap-$VER/"{dkms.conf,Kbuild,Makefile,VERSION,README.md,src/module.c,src/vswap.h,hooks-patch/series} ./usr/sbin/vswapctl)
+		local f want=("./usr/src/vswap-$VER/"{dkms.conf,Kbuild,Makefile,VERSION,README.md,scripts/dkms-hooked.sh,src/module.c,src/vswap.h,hooks-patch/series} ./usr/sbin/vswapctl)
 		for f in "${BOOT_FILES[@]}"; do want+=(".$f"); done
 		dpkg-deb -c "$VDEB" | awk '{print $6}' >"$LOGD/deb-contents.txt" || return 1
 		for f in "${want[@]}"; do grep -qxF "$f" "$LOGD/deb-contents.txt" || { echo "# missing: $f"; return 1; }; done
