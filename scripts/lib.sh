@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # variables are used by the scripts sourcing this file
 # scripts/lib.sh - shared variables and helpers for the vswap build/test
-# pipeline.  Sourced by every scripts/*.sh; not meant to be executed.
+# pipeline.  Sourced by every scripts/*.sh but dkms-install.sh and
+# dkms-hooked.sh (shipped with the DKMS sources); not meant to be executed.
 #
 # Everything that is big or slow to rebuild lives OUTSIDE the repo, in
 # $VSWAP_CACHE (default ~/.cache/vswap):
