@@ -48,15 +48,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
 
-case ${1:-} in -h | --help)
-	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
-	exit 0
-	;;
-esac
+usage_on_help "$@"
 MB=${1:-32}
 ROUNDS=${2:-3}
 STRESS_SECS=${3:-10}
-case $MB$ROUNDS$STRESS_SECS in *[!0-9]*) die "usage: scripts/bench-concurrency.sh [MiB per process] [rounds] [stress-ng seconds]" ;; esac
+[ $# -le 3 ] || usage_die "too many arguments"
+case $MB$ROUNDS$STRESS_SECS in *[!0-9]*) usage_die "MiB per process, rounds and stress-ng seconds must be numbers, got '$MB' '$ROUNDS' '$STRESS_SECS'" ;; esac
 case ${VSWAP_SMP:-2} in '' | *[!0-9]* | 0) die "VSWAP_SMP must be a number of vCPUs" ;; esac
 export VSWAP_SMP=${VSWAP_SMP:-2}
 TMO=1800

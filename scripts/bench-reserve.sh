@@ -20,11 +20,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
 
-case ${1:-} in -h | --help)
-	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
-	exit 0
-	;;
-esac
+usage_on_help "$@"
+[ $# -eq 0 ] || usage_die "no arguments expected, got '$*'"
 
 log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE"
 run_bench bench-reserve bench_reserve "${VSWAP_VM_TIMEOUT:-2400}" ""

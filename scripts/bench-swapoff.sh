@@ -19,17 +19,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
 
-case ${1:-} in -h | --help)
-	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
-	exit 0
-	;;
-esac
+usage_on_help "$@"
 PROCS=${1:-200}
 SWAP_KB=${2:-2048}
 RESIDENT=${3:-0,2,4}
 ROUNDS=${4:-3}
-case $PROCS$SWAP_KB$ROUNDS in *[!0-9]*) die "usage: scripts/bench-swapoff.sh [procs] [KiB] [MiB,MiB..] [rounds]" ;; esac
-case $RESIDENT in '' | *[!0-9,]*) die "resident sizes must be a comma-separated list of MiB" ;; esac
+[ $# -le 4 ] || usage_die "too many arguments"
+case $PROCS$SWAP_KB$ROUNDS in *[!0-9]*) usage_die "procs, KiB and rounds must be numbers, got '$PROCS' '$SWAP_KB' '$ROUNDS'" ;; esac
+case $RESIDENT in '' | *[!0-9,]*) usage_die "resident sizes must be a comma-separated list of MiB, got '$RESIDENT'" ;; esac
 
 log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE, $PROCS procs x $SWAP_KB KiB, resident $RESIDENT MiB, $ROUNDS round(s)"
 run_bench bench-swapoff bench_swapoff "${VSWAP_VM_TIMEOUT:-2400}" \

@@ -21,14 +21,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
 
-case ${1:-} in -h | --help)
-	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
-	exit 0
-	;;
-esac
+usage_on_help "$@"
 MB=${1:-64}
 ROUNDS=${2:-5}
-case $MB$ROUNDS in *[!0-9]*) die "usage: scripts/bench.sh [MiB] [rounds]" ;; esac
+[ $# -le 2 ] || usage_die "too many arguments"
+case $MB$ROUNDS in *[!0-9]*) usage_die "MiB and rounds must be numbers, got '$MB' '$ROUNDS'" ;; esac
 
 log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE, ${MB} MiB x $ROUNDS rounds"
 run_bench bench bench_swap "${VSWAP_VM_TIMEOUT:-1800}" \

@@ -40,9 +40,9 @@ set -uo pipefail
 RESULT_FILE=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--result-file) RESULT_FILE=$2; shift ;;
-	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e '/^# shellcheck/d' -e 's/^# \{0,1\}//' | tail -n +2; exit 0 ;;
-	*) die "unknown option '$1' (see --help)" ;;
+	--result-file) need_value "$@"; RESULT_FILE=$2; shift ;;
+	-h | --help) usage_from_header; exit 0 ;;
+	*) usage_die "unknown option '$1'" ;;
 	esac
 	shift
 done

@@ -17,9 +17,9 @@ set -euo pipefail
 OUT=$VSWAP_ROOT
 while [ $# -gt 0 ]; do
 	case $1 in
-	--out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown option '$1' (see --help)" ;;
+	--out) need_value "$@"; OUT=$2; shift ;;
+	-h | --help) usage_from_header; exit 0 ;;
+	*) usage_die "unknown option '$1'" ;;
 	esac
 	shift
 done
@@ -39,7 +39,7 @@ trap 'rm -rf "$TMP"' EXIT
 SRC=$TMP/vswap-$VER
 mkdir -p "$SRC/scripts"
 cp -r "$VSWAP_ROOT"/{Kbuild,Makefile,VERSION,README.md,dkms.conf,src,hooks-patch,boot,debian,tools} "$SRC/"
-cp "$VSWAP_ROOT/scripts/dkms-install.sh" "$SRC/scripts/"
+cp "$VSWAP_ROOT/scripts/dkms-install.sh" "$VSWAP_ROOT/scripts/dkms-hooked.sh" "$SRC/scripts/"
 # Where the package comes from, and a date that does not change from build
 # to build of the same commit.
 if rev=$(git -C "$VSWAP_ROOT" describe --always --dirty 2>/dev/null); then

@@ -7,20 +7,13 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-vswap_lock
 set_flavor "$VSWAP_FLAVOR"
+usage_on_help "$@"
+[ $# -eq 0 ] || usage_die "no arguments expected, got '$*'"
+vswap_lock
 
-fail() {
-	phase_summary
-	log "demo FAILED ($1)"
-	exit 1
-}
 log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE"
-phase deps "$VSWAP_SCRIPTS/deps.sh" || fail deps
-phase kernel "$VSWAP_SCRIPTS/kernel.sh" "$VSWAP_FLAVOR" || fail kernel
-phase module "$VSWAP_SCRIPTS/module.sh" "$VSWAP_FLAVOR" || fail module
-[ -f "$VSWAP_OUT/vswap.ko" ] || warn "vswap.ko was not built: the demo will boot but cannot load vswap"
-phase initramfs "$VSWAP_SCRIPTS/initramfs.sh" "$VSWAP_FLAVOR" || fail initramfs
-phase vm "$VSWAP_SCRIPTS/vm.sh" --job demo || fail "VM run, see the messages above"
+build_phases --no-tests || run_failed demo "$BUILD_FAILED"
+phase vm "$VSWAP_SCRIPTS/vm.sh" --job demo || run_failed demo "VM run, see the messages above"
 phase_summary
 log "demo OK"

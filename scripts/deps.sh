@@ -4,6 +4,8 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+usage_on_help "$@"
+[ $# -eq 0 ] || usage_die "no arguments expected, got '$*'"
 
 PKGS=(qemu-system-x86 busybox-static ccache build-essential bc bison flex
 	libelf-dev libssl-dev cpio kmod xz-utils python3 rsync dkms git

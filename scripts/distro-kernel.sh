@@ -33,13 +33,13 @@ set -euo pipefail
 CONFIG=/boot/config-$(uname -r) LV=-vswap LOCALMOD=0 KEEP_DEBUG=0 CONFIG_ONLY=0
 while [ $# -gt 0 ]; do
 	case $1 in
-	--config) CONFIG=$2; shift ;;
-	--localversion) LV=$2; shift ;;
+	--config) need_value "$@"; CONFIG=$2; shift ;;
+	--localversion) need_value "$@"; LV=$2; shift ;;
 	--localmodconfig) LOCALMOD=1 ;;
 	--keep-debug) KEEP_DEBUG=1 ;;
 	--config-only) CONFIG_ONLY=1 ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown option '$1' (see --help)" ;;
+	-h | --help) usage_from_header; exit 0 ;;
+	*) usage_die "unknown option '$1'" ;;
 	esac
 	shift
 done

@@ -19,8 +19,8 @@
 # The version comes from the VERSION file only: the copy of dkms.conf in
 # /usr/src/vswap-<VERSION>/ gets it written in literally (the repository's
 # dkms.conf reads VERSION at source time).  Copied: Kbuild, Makefile,
-# VERSION, dkms.conf, src/, and hooks-patch/ + README.md (for users of a
-# kernel without the hooks).
+# VERSION, dkms.conf, scripts/dkms-hooked.sh (run by dkms.conf), src/, and
+# hooks-patch/ + README.md (for users of a kernel without the hooks).
 #
 # The boot files are the files under boot/, installed at the same path
 # under /: /etc/modules-load.d/vswap.conf (load vswap at boot),
@@ -74,6 +74,7 @@ copy_sources() {
 	mkdir -p "$d"
 	cp -r "$ROOT/Kbuild" "$ROOT/Makefile" "$ROOT/VERSION" "$ROOT/README.md" "$ROOT/src" "$ROOT/hooks-patch" "$d/"
 	find "$d/src" -type f ! -name '*.[ch]' -delete
+	install -D -m 0755 "$ROOT/scripts/dkms-hooked.sh" "$d/scripts/dkms-hooked.sh"
 	sed "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$VER\"/" "$ROOT/dkms.conf" >"$d/dkms.conf"
 	grep -qx "PACKAGE_VERSION=\"$VER\"" "$d/dkms.conf" || die "could not set PACKAGE_VERSION in $d/dkms.conf"
 }

@@ -40,18 +40,18 @@ set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
-# Same $VSWAP_CACHE lock as scripts/test.sh (already held when run from it).
-if declare -F vswap_lock >/dev/null; then vswap_lock; fi
 
 RESULT_FILE=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--result-file) RESULT_FILE=$2; shift ;;
-	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown option '$1' (see --help)" ;;
+	--result-file) need_value "$@"; RESULT_FILE=$2; shift ;;
+	-h | --help) usage_from_header; exit 0 ;;
+	*) usage_die "unknown option '$1'" ;;
 	esac
 	shift
 done
+# Same $VSWAP_CACHE lock as scripts/test.sh (already held when run from it).
+vswap_lock
 
 TAP_NAME=dkms
 # shellcheck source=scripts/tap.sh
@@ -327,7 +327,7 @@ VDEB=$DEBD/vswap-dkms_${VER}_all.deb
 t "make deb (scripts/deb.sh, $(fmt_secs $(($(date +%s) - t0)))): ${VDEB##*/}" eval '[ "$rc" = 0 ] && [ -f "$VDEB" ]'
 if [ -f "$VDEB" ]; then
 	deb_files() {
-		local f want=("./usr/src/vswap-$VER/"{dkms.conf,Kbuild,Makefile,VERSION,README.md,src/module.c,src/vswap.h,hooks-patch/series} ./usr/sbin/vswapctl)
+		local f want=("./usr/src/vswap-$VER/"{dkms.conf,Kbuild,Makefile,VERSION,README.md,scripts/dkms-hooked.sh,src/module.c,src/vswap.h,hooks-patch/series} ./usr/sbin/vswapctl)
 		for f in "${BOOT_FILES[@]}"; do want+=(".$f"); done
 		dpkg-deb -c "$VDEB" | awk '{print $6}' >"$LOGD/deb-contents.txt" || return 1
 		for f in "${want[@]}"; do grep -qxF "$f" "$LOGD/deb-contents.txt" || { echo "# missing: $f"; return 1; }; done

@@ -17,17 +17,17 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
-vswap_lock
 
 RESULT_FILE=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--result-file) RESULT_FILE=$2; shift ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown option '$1' (see --help)" ;;
+	--result-file) need_value "$@"; RESULT_FILE=$2; shift ;;
+	-h | --help) usage_from_header; exit 0 ;;
+	*) usage_die "unknown option '$1'" ;;
 	esac
 	shift
 done
+vswap_lock
 
 DISKS=$(mktemp -d)
 RES=$(mktemp)

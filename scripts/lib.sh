@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # variables are used by the scripts sourcing this file
 # scripts/lib.sh - shared variables and helpers for the vswap build/test
-# pipeline.  Sourced by every scripts/*.sh; not meant to be executed.
+# pipeline.  Sourced by every scripts/*.sh but dkms-install.sh and
+# dkms-hooked.sh (shipped with the DKMS sources); not meant to be executed.
 #
 # Everything that is big or slow to rebuild lives OUTSIDE the repo, in
 # $VSWAP_CACHE (default ~/.cache/vswap):
@@ -120,6 +121,100 @@ vswap_lock() {
 	export VSWAP_LOCKED=1
 }
 
+# ---- Usage and arguments --------------------------------------------------
+# Every script's usage is its header comment: from the "# scripts/NAME"
+# line to the `set -...` line, without the "# " prefixes.
+usage_from_header() {
+	sed -n '/^# scripts\//,/^set -/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+}
+# usage_on_help "$@": for scripts that take positional arguments: if the
+# first one is -h or --help, print the usage and exit 0.
+usage_on_help() {
+	case ${1:-} in -h | --help)
+		usage_from_header
+		exit 0
+		;;
+	esac
+}
+# usage_die MESSAGE: a bad argument: the message, a pointer to --help, exit 1.
+usage_die() {
+	die "$* (see scripts/${0##*/} --help)"
+}
+# need_value "$@" in an option loop: the option in $1 must have a value.
+need_value() {
+	[ $# -ge 2 ] || usage_die "$1 needs a value"
+}
+
+# ---- Build phases ----------------------------------------------------------
+# build_tests [NAME...]: the test binaries of tests/*.c in $VSWAP_OUT/tests
+# (binaries whose source is gone are dropped); each NAME must be built.
+# Note: runs inside `phase ... || ...`, where set -e is off: check each step.
+# shellcheck disable=SC2317  # invoked indirectly via phase
+build_tests() {
+	log "building test binaries..."
+	local t src
+	mkdir -p "$VSWAP_OUT/tests"
+	for t in "$VSWAP_OUT"/tests/*; do
+		[ -e "$t" ] || continue
+		src=$VSWAP_ROOT/tests/${t##*/}.c
+		[ -f "$src" ] || rm -f "$t"
+	done
+	make -s -C "$VSWAP_ROOT/tests" -j"$NPROC" KSRC="$KSRC" KHDR="$KBUILD/usr/include" OUT="$VSWAP_OUT/tests" all || return 1
+	for t in "$@"; do
+		if [ ! -x "$VSWAP_OUT/tests/$t" ]; then
+			log "no test named '$t'; available: $(make -s -C "$VSWAP_ROOT/tests" list | xargs)"
+			return 1
+		fi
+	done
+	log "$(find "$VSWAP_OUT/tests" -maxdepth 1 -type f | wc -l) test binaries built"
+}
+
+# build_phases [--need-module] [--no-tests] [TEST...]: everything a VM run
+# boots, for $VSWAP_FLAVOR, each step a timed phase: deps, kernel, module
+# (vswap.ko; with --need-module its absence is a failure, else a warning:
+# module.sh skips it while the kernel has no CONFIG_SWAP_OPS), tests
+# (build_tests TEST...; left out with --no-tests) and initramfs.  Returns 0,
+# or 1 with BUILD_FAILED naming the failed step: the caller reports it
+# (run_failed, or scripts/test.sh's closing line).
+BUILD_FAILED=
+build_phases() {
+	local need_module=0 tests=1
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--need-module) need_module=1 ;;
+		--no-tests) tests=0 ;;
+		*) break ;;
+		esac
+		shift
+	done
+	BUILD_FAILED=deps
+	phase deps "$VSWAP_SCRIPTS/deps.sh" || return 1
+	BUILD_FAILED=kernel
+	phase kernel "$VSWAP_SCRIPTS/kernel.sh" "$VSWAP_FLAVOR" || return 1
+	BUILD_FAILED=module
+	phase module "$VSWAP_SCRIPTS/module.sh" "$VSWAP_FLAVOR" || return 1
+	if [ ! -f "$VSWAP_OUT/vswap.ko" ]; then
+		BUILD_FAILED="vswap.ko was not built"
+		[ "$need_module" = 0 ] || return 1
+		warn "vswap.ko was not built: the VM will boot without it"
+	fi
+	if [ "$tests" = 1 ]; then
+		BUILD_FAILED=tests
+		phase tests build_tests "$@" || return 1
+	fi
+	BUILD_FAILED=initramfs
+	phase initramfs "$VSWAP_SCRIPTS/initramfs.sh" "$VSWAP_FLAVOR" || return 1
+	BUILD_FAILED=
+}
+
+# run_failed NAME WHAT: the end of a failed demo/benchmark run: the phase
+# table, "NAME FAILED (WHAT)", exit 1.
+run_failed() {
+	phase_summary
+	log "$1 FAILED ($2)"
+	exit 1
+}
+
 # run_bench NAME BINARY TIMEOUT APPEND: the benchmark scripts' driver.
 # Builds everything (kernel, vswap.ko, test binaries, initramfs), boots
 # guest job NAME (tests/guest/job-NAME.sh, which runs tests/BINARY) once
@@ -128,13 +223,7 @@ vswap_lock() {
 run_bench() {
 	local name=$1 bin=$2 tmo=$3 append=$4 res log rc=0
 
-	phase deps "$VSWAP_SCRIPTS/deps.sh" || bench_fail "$name" deps
-	phase kernel "$VSWAP_SCRIPTS/kernel.sh" "$VSWAP_FLAVOR" || bench_fail "$name" kernel
-	phase module "$VSWAP_SCRIPTS/module.sh" "$VSWAP_FLAVOR" || bench_fail "$name" module
-	[ -f "$VSWAP_OUT/vswap.ko" ] || bench_fail "$name" "vswap.ko was not built"
-	phase tests bench_build_tests "$bin" || bench_fail "$name" "test binaries"
-	phase initramfs "$VSWAP_SCRIPTS/initramfs.sh" "$VSWAP_FLAVOR" || bench_fail "$name" initramfs
-
+	build_phases --need-module "$bin" || run_failed "$name" "$BUILD_FAILED"
 	res=$(mktemp)
 	phase vm "$VSWAP_SCRIPTS/vm.sh" --job "$name" --timeout "$tmo" \
 		--append "$append" --result-file "$res" || rc=1
@@ -145,19 +234,6 @@ run_bench() {
 	if [ -n "$log" ] && [ -f "${log%.log}.markers" ]; then
 		sed -n 's/^VSWAP: BENCH \(.*\)/[vswap]   \1/p' "${log%.log}.markers"
 	fi
-	[ "$rc" = 0 ] || bench_fail "$name" "VM run, see the messages above"
+	[ "$rc" = 0 ] || run_failed "$name" "VM run, see the messages above"
 	log "$name OK (figures are informative, not pass/fail)"
-}
-
-bench_fail() {
-	phase_summary
-	log "$1 FAILED ($2)"
-	exit 1
-}
-
-# shellcheck disable=SC2317  # invoked indirectly via phase
-bench_build_tests() {
-	mkdir -p "$VSWAP_OUT/tests"
-	make -s -C "$VSWAP_ROOT/tests" -j"$NPROC" KSRC="$KSRC" KHDR="$KBUILD/usr/include" OUT="$VSWAP_OUT/tests" all || return 1
-	[ -x "$VSWAP_OUT/tests/$1" ]
 }

@@ -6,6 +6,8 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+usage_on_help "$@"
+[ $# -le 1 ] || usage_die "too many arguments"
 vswap_lock
 set_flavor "${1:-$VSWAP_FLAVOR}"
 T0=$(date +%s)

@@ -17,24 +17,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
 
-case ${1:-} in -h | --help)
-	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
-	exit 0
-	;;
-esac
+usage_on_help "$@"
+[ $# -eq 0 ] || usage_die "no arguments expected, got '$*'"
 
-fail() {
-	phase_summary
-	log "swap-tools FAILED ($1)"
-	exit 1
-}
+fail() { run_failed swap-tools "$1"; }
 vswap_lock
 log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE"
-phase deps "$VSWAP_SCRIPTS/deps.sh" || fail deps
-phase kernel "$VSWAP_SCRIPTS/kernel.sh" "$VSWAP_FLAVOR" || fail kernel
-phase module "$VSWAP_SCRIPTS/module.sh" "$VSWAP_FLAVOR" || fail module
-[ -f "$VSWAP_OUT/vswap.ko" ] || fail "vswap.ko was not built"
-phase initramfs "$VSWAP_SCRIPTS/initramfs.sh" "$VSWAP_FLAVOR" || fail initramfs
+build_phases --need-module --no-tests || fail "$BUILD_FAILED"
 res=$(mktemp)
 trap 'rm -f "$res"' EXIT
 rc=0

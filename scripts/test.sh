@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# scripts/test.sh [test-name ...] - build everything and run the test suite
-# in a QEMU VM.  Does all setup itself (packages, kernel source, hooks-patch,
-# config, kernel, vswap.ko, tests, initramfs).
+# scripts/test.sh [--result-file FILE] [test-name ...] - build everything
+# and run the test suite in a QEMU VM.  Does all setup itself (packages,
+# kernel source, hooks-patch, config, kernel, vswap.ko, tests, initramfs).
 #
 #   scripts/test.sh               # all tests (every tests/*.c)
 #   scripts/test.sh smoke foo     # only the test binaries smoke and foo
@@ -21,19 +21,16 @@
 #      config (scripts/build-check.sh) of a full run.
 # The very last line is always "N passed, N failed[, N skipped]"; the exit
 # status is non-zero on any failure, kernel-log problem, timeout, or when no
-# test ran.
+# test ran (2 for a bad argument).  --result-file FILE gets the same counts
+# as pass=/fail=/skip= lines.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
 
-case ${1:-} in -h | --help)
-	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
-	exit 0
-	;;
-esac
 finish() { # finish PASS FAIL SKIP EXIT_CODE
 	phase_summary
+	[ -z "$RESULT_FILE" ] || printf 'pass=%s\nfail=%s\nskip=%s\n' "$1" "$2" "$3" >"$RESULT_FILE"
 	if [ "$3" -gt 0 ]; then echo "$1 passed, $2 failed, $3 skipped"; else echo "$1 passed, $2 failed"; fi
 	exit "$4"
 }
@@ -42,47 +39,41 @@ setup_failed() {
 	finish 0 1 0 1
 }
 
+# A bad argument still ends with the closing line (exit status 2).
+bad_usage() {
+	log "ERROR: $* (see scripts/test.sh --help)"
+	finish 0 1 0 2
+}
+
 NAMES=()
-for a in "$@"; do
-	a=${a##*/}
-	a=${a%.c}
-	if [ ! -f "$VSWAP_ROOT/tests/$a.c" ]; then
-		log "ERROR: no test named '$a' (no tests/$a.c); available: $(find "$VSWAP_ROOT/tests" -maxdepth 1 -name '*.c' -printf '%f\n' | sed 's/\.c$//' | sort | xargs)"
-		finish 0 1 0 2
-	fi
-	NAMES+=("$a")
+RESULT_FILE=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help)
+		usage_from_header
+		exit 0
+		;;
+	--result-file)
+		[ $# -ge 2 ] || bad_usage "--result-file needs a value"
+		RESULT_FILE=$2
+		shift
+		;;
+	-*) bad_usage "unknown option '$1'" ;;
+	*)
+		a=${1##*/}
+		a=${a%.c}
+		if [ ! -f "$VSWAP_ROOT/tests/$a.c" ]; then
+			bad_usage "no test named '$a' (no tests/$a.c); available: $(find "$VSWAP_ROOT/tests" -maxdepth 1 -name '*.c' -printf '%f\n' | sed 's/\.c$//' | sort | xargs)"
+		fi
+		NAMES+=("$a")
+		;;
+	esac
+	shift
 done
 
 vswap_lock
-# Note: runs inside `phase ... || ...`, where set -e is off: check each step.
-# shellcheck disable=SC2317  # invoked indirectly via phase
-build_tests() {
-	log "building test binaries..."
-	local t src
-	mkdir -p "$VSWAP_OUT/tests"
-	# Drop binaries whose tests/*.c is gone.
-	for t in "$VSWAP_OUT"/tests/*; do
-		[ -e "$t" ] || continue
-		src=$VSWAP_ROOT/tests/${t##*/}.c
-		[ -f "$src" ] || rm -f "$t"
-	done
-	make -s -C "$VSWAP_ROOT/tests" -j"$NPROC" KSRC="$KSRC" KHDR="$KBUILD/usr/include" OUT="$VSWAP_OUT/tests" all || return 1
-	for t in "${NAMES[@]}"; do
-		if [ ! -x "$VSWAP_OUT/tests/$t" ]; then
-			log "no test named '$t'; available: $(make -s -C "$VSWAP_ROOT/tests" list | xargs)"
-			return 1
-		fi
-	done
-	log "$(find "$VSWAP_OUT/tests" -maxdepth 1 -type f | wc -l) test binaries built"
-}
-
 log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE"
-phase deps "$VSWAP_SCRIPTS/deps.sh" || setup_failed deps
-phase kernel "$VSWAP_SCRIPTS/kernel.sh" "$VSWAP_FLAVOR" || setup_failed kernel
-phase module "$VSWAP_SCRIPTS/module.sh" "$VSWAP_FLAVOR" || setup_failed module
-
-phase tests build_tests || setup_failed tests
-phase initramfs "$VSWAP_SCRIPTS/initramfs.sh" "$VSWAP_FLAVOR" || setup_failed initramfs
+build_phases "${NAMES[@]}" || setup_failed "$BUILD_FAILED"
 
 RES=$(mktemp)
 trap 'rm -f "$RES"' EXIT
@@ -119,18 +110,18 @@ esac
 log "console log: $(get log)"
 log "result: $PASS passed, $FAIL failed, $SKIP skipped (status: $STATUS)"
 
-# counted_phase NAME SCRIPT: run a checking script of a full run as phase
-# NAME with --result-file, and add its pass=/fail=/skip= to the closing
-# line; a script that reports no result counts as 1 failure.
+# counted_phase NAME COMMAND...: run a checking command of a full run as
+# phase NAME with --result-file, and add its pass=/fail=/skip= to the
+# closing line; a command that reports no result counts as 1 failure.
 counted_phase() {
-	local name=$1 script=$2 res p f s
+	local name=$1 res p f s
+	shift
 	res=$(mktemp)
-	log "$name: scripts/${script##*/}..."
-	phase "$name" "$script" --result-file "$res" || RC=1
+	phase "$name" "$@" --result-file "$res" || RC=1
 	p=$(sed -n 's/^pass=//p' "$res") f=$(sed -n 's/^fail=//p' "$res") s=$(sed -n 's/^skip=//p' "$res")
 	rm -f "$res"
 	if [ -z "$f" ]; then
-		log "FAILED: scripts/${script##*/} reported no result - counting it as 1 failure"
+		log "FAILED: $name reported no result - counting it as 1 failure"
 		p=0 f=1 s=0
 	fi
 	[ "$f" -eq 0 ] || RC=1
@@ -138,10 +129,49 @@ counted_phase() {
 	PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + s))
 }
 
+# counted_script NAME SCRIPT: counted_phase of one of the checking scripts.
+counted_script() {
+	log "$1: scripts/${2##*/}..."
+	counted_phase "$1" "$2"
+}
+
+# nested_test TAG VAR=VALUE... -- ARG...: this script again, with the
+# environment VAR=VALUE... and no debug/DKMS/build-check passes of its own,
+# its output prefixed with "[TAG] ".
+# shellcheck disable=SC2317  # invoked indirectly via counted_phase
+nested_test() {
+	local tag=$1 envs=()
+	shift
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	env VSWAP_CI_DEBUG=0 VSWAP_DKMS_TEST=0 VSWAP_BUILD_CHECK=0 "${envs[@]}" \
+		"$VSWAP_SCRIPTS/test.sh" "$@" 2>&1 | sed -u "s/^/[$tag] /"
+	return "${PIPESTATUS[0]}"
+}
+
+# run_pass NAME VAR=VALUE... [-- TEST...]: one more pass of the suite (or
+# of TEST...) in a nested scripts/test.sh with the environment VAR=VALUE...,
+# as counted phase NAME: its cases count into the closing line, from the
+# nested run's result file.
+run_pass() {
+	local name=$1 envs=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	log "$name: ${*:-the whole suite} (${envs[*]})..."
+	counted_phase "$name" nested_test "$name" "${envs[@]}" -- "$@"
+}
+
 # DKMS packaging test (scripts/dkms-test.sh, ~2-3 min): full runs only.
 # VSWAP_DKMS_TEST=0 skips it.
 if [ "${#NAMES[@]}" -eq 0 ] && [ "${VSWAP_DKMS_TEST:-1}" != 0 ]; then
-	counted_phase dkms "$VSWAP_SCRIPTS/dkms-test.sh"
+	counted_script dkms "$VSWAP_SCRIPTS/dkms-test.sh"
 fi
 
 # Suspend to disk across a power cycle (scripts/hibernate-test.sh, two
@@ -149,7 +179,7 @@ fi
 # tests/hibernate.c (one boot, test_resume) is in the suite of both
 # flavors.  VSWAP_HIBERNATE_TEST=0 skips it.
 if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_HIBERNATE_TEST:-1}" != 0 ]; then
-	counted_phase hibernate "$VSWAP_SCRIPTS/hibernate-test.sh"
+	counted_script hibernate "$VSWAP_SCRIPTS/hibernate-test.sh"
 fi
 
 # Build check under Debian's own kernel config (scripts/build-check.sh:
@@ -157,7 +187,7 @@ fi
 # with SWAP_OPS=n and with MEMCG=n, -Werror; ~1 min warm, ~11 min on a
 # new machine): full runs only.  VSWAP_BUILD_CHECK=0 skips it.
 if [ "${#NAMES[@]}" -eq 0 ] && [ "${VSWAP_BUILD_CHECK:-1}" != 0 ]; then
-	counted_phase build-check "$VSWAP_SCRIPTS/build-check.sh"
+	counted_script build-check "$VSWAP_SCRIPTS/build-check.sh"
 fi
 
 # More CPUs: on full runs of the vm flavor, boot it again with 4 vCPUs
@@ -166,25 +196,7 @@ fi
 # into the closing line.  VSWAP_SMP_TESTS=0 skips it.
 SMP_TESTS=(races vswap_swapoff swap_stress stress_ng)
 if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_SMP_TESTS:-1}" = 1 ]; then
-	SOUT=$(mktemp)
-	log "4 vCPUs: ${SMP_TESTS[*]}..."
-	# shellcheck disable=SC2317  # invoked indirectly via phase
-	run_smp() {
-		VSWAP_SMP=4 VSWAP_CI_DEBUG=0 VSWAP_DKMS_TEST=0 VSWAP_BUILD_CHECK=0 \
-			"$VSWAP_SCRIPTS/test.sh" "${SMP_TESTS[@]}" 2>&1 | tee "$SOUT" | sed -u 's/^/[smp4] /'
-		return "${PIPESTATUS[0]}"
-	}
-	phase smp4 run_smp || RC=1
-	read -r SP SF SS < <(tail -n 1 "$SOUT" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p') || true
-	rm -f "$SOUT"
-	if [ -z "${SF:-}" ]; then
-		log "FAILED: the 4-vCPU run reported no result - counting it as 1 failure"
-		SP=0 SF=1 RC=1
-	fi
-	SS=${SS:-0}
-	[ "$SF" -eq 0 ] || RC=1
-	log "4 vCPUs: $SP passed, $SF failed, $SS skipped"
-	PASS=$((PASS + SP)) FAIL=$((FAIL + SF)) SKIP=$((SKIP + SS))
+	run_pass smp4 VSWAP_SMP=4 -- "${SMP_TESTS[@]}"
 fi
 
 # Debug flavor (scripts/config/debug.config: KASAN, lockdep, DEBUG_VM, ...):
@@ -195,27 +207,9 @@ fi
 # the VM.  VSWAP_CI_DEBUG=0 skips it; VSWAP_DEBUG_SCALE,
 # VSWAP_DEBUG_VM_TIMEOUT, VSWAP_DEBUG_TEST_TIMEOUT tune it.
 if [ "${#NAMES[@]}" -eq 0 ] && [ "$VSWAP_FLAVOR" = vm ] && [ "${VSWAP_CI_DEBUG:-1}" = 1 ]; then
-	DOUT=$(mktemp)
-	log "debug flavor: whole suite on the debug kernel (VSWAP_SCALE=${VSWAP_DEBUG_SCALE:-25})..."
-	# shellcheck disable=SC2317  # invoked indirectly via phase
-	run_debug() {
-		VSWAP_FLAVOR=debug VSWAP_CI_DEBUG=0 VSWAP_DKMS_TEST=0 VSWAP_BUILD_CHECK=0 \
-			VSWAP_SCALE=${VSWAP_DEBUG_SCALE:-25} \
-			VSWAP_VM_TIMEOUT=${VSWAP_DEBUG_VM_TIMEOUT:-3000} \
-			VSWAP_TEST_TIMEOUT=${VSWAP_DEBUG_TEST_TIMEOUT:-1200} \
-			"$VSWAP_SCRIPTS/test.sh" 2>&1 | tee "$DOUT" | sed -u 's/^/[debug] /'
-		return "${PIPESTATUS[0]}"
-	}
-	phase debug run_debug || RC=1
-	read -r GP GF GS < <(tail -n 1 "$DOUT" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p') || true
-	rm -f "$DOUT"
-	if [ -z "${GF:-}" ]; then
-		log "FAILED: the debug flavor run reported no result - counting it as 1 failure"
-		GP=0 GF=1 RC=1
-	fi
-	GS=${GS:-0}
-	[ "$GF" -eq 0 ] || RC=1
-	log "per-flavor: vm+dkms: $PASS passed, $FAIL failed, $SKIP skipped; debug: $GP passed, $GF failed, $GS skipped"
-	PASS=$((PASS + GP)) FAIL=$((FAIL + GF)) SKIP=$((SKIP + GS))
+	log "so far (vm flavor and its checks): $PASS passed, $FAIL failed, $SKIP skipped"
+	run_pass debug VSWAP_FLAVOR=debug VSWAP_SCALE="${VSWAP_DEBUG_SCALE:-25}" \
+		VSWAP_VM_TIMEOUT="${VSWAP_DEBUG_VM_TIMEOUT:-3000}" \
+		VSWAP_TEST_TIMEOUT="${VSWAP_DEBUG_TEST_TIMEOUT:-1200}"
 fi
 finish "$PASS" "$FAIL" "$SKIP" "$RC"

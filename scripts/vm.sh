@@ -41,19 +41,19 @@ TEST_TMO=${VSWAP_TEST_TIMEOUT:-600}
 FLAVOR=$VSWAP_FLAVOR
 while [ $# -gt 0 ]; do
 	case $1 in
-	--job) JOB=$2; shift ;;
-	--tests) TESTS=$2; shift ;;
-	--flavor) FLAVOR=$2; shift ;;
-	--timeout) TMO=$2; shift ;;
-	--test-timeout) TEST_TMO=$2; shift ;;
-	--append) APPEND=$2; shift ;;
-	--result-file) RESULT_FILE=$2; shift ;;
+	--job) need_value "$@"; JOB=$2; shift ;;
+	--tests) need_value "$@"; TESTS=$2; shift ;;
+	--flavor) need_value "$@"; FLAVOR=$2; shift ;;
+	--timeout) need_value "$@"; TMO=$2; shift ;;
+	--test-timeout) need_value "$@"; TEST_TMO=$2; shift ;;
+	--append) need_value "$@"; APPEND=$2; shift ;;
+	--result-file) need_value "$@"; RESULT_FILE=$2; shift ;;
 	--interactive) INTERACTIVE=1 ;;
-	--initrd) INITRD_OPT=$2; shift ;;
-	--disks) DISKS=$2; shift ;;
+	--initrd) need_value "$@"; INITRD_OPT=$2; shift ;;
+	--disks) need_value "$@"; DISKS=$2; shift ;;
 	--expect-poweroff) EXPECT_POWEROFF=1 ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown option '$1' (see --help)" ;;
+	-h | --help) usage_from_header; exit 0 ;;
+	*) usage_die "unknown option '$1'" ;;
 	esac
 	shift
 done
