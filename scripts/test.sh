@@ -201,7 +201,7 @@ fi
 
 # Debug flavor (scripts/config/debug.config: KASAN, lockdep, DEBUG_VM, ...):
 # on full runs of the vm flavor, run the whole suite again on the debug
-# kernel, with the workload shrunk (VSWAP_SCALE percent, tests/vswap_test.h)
+# kernel, with the workload shrunk (VSWAP_SCALE percent, tests/lib/util.h)
 # because KASAN+lockdep under TCG is several times slower.  Its cases count
 # into the closing line.  Measured: ~9 min cold kernel build, ~12 min in
 # the VM.  VSWAP_CI_DEBUG=0 skips it; VSWAP_DEBUG_SCALE,

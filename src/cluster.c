@@ -235,8 +235,6 @@ void vswap_map_exit(void)
 	xa_destroy(&vswap.spaces);
 	free_vm_area(vswap.map_area);
 	xa_for_each(&vswap.map_pages, idx, block) {
-		/* the core may have marked it as a continuation head */
-		set_page_private(block->page, 0);
 		__free_page(block->page);
 		kfree(block);
 	}

@@ -98,6 +98,7 @@ static struct miscdevice vswap_misc = {
 static struct swap_ops vswap_ops = {
 	.owner = THIS_MODULE,
 	.name = "/dev/vswap",
+	.type = "vswap\t",
 	.cluster = vswap_cluster_lock,
 	.alloc = vswap_alloc,
 	.free = vswap_free,

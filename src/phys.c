@@ -86,11 +86,6 @@ static unsigned long vswap_phys_get(struct folio *folio, unsigned long old)
 	phys = swap_ops_phys_alloc();
 	if (!phys.val)
 		return 0;
-	/* Swap over a filesystem's swap_rw is not a backend */
-	if (swp_swap_info(phys)->flags & SWP_FS_OPS) {
-		swap_ops_phys_free(phys, 1);
-		return 0;
-	}
 	if (vswap_tag(old) == VSWAP_PHYS)
 		return vswap_encode_phys(phys, vswap_decode_memcg(old));
 	/* the slot is in use: its cluster exists */
@@ -103,22 +98,6 @@ static unsigned long vswap_phys_get(struct folio *folio, unsigned long old)
 	if (id)
 		vswap_stat_add(VSWAP_CHARGE, 1);
 	return vswap_encode_phys(phys, id);
-}
-
-/*
- * The core registers the virtual type with SWP_SYNCHRONOUS_IO: a fault on
- * a zswap or zero slot fills a private folio and frees the slot at once,
- * as on zram.  A slot on disk wants the swap cache and its readahead, as
- * stock swap from a disk: from the first disk write on (until vswap is
- * reloaded), every fault goes that way.  do_swap_page() reads the flag
- * racily; either path is correct for any slot.
- */
-static void vswap_swapin_readahead(void)
-{
-	spin_lock(&vswap.si->lock);
-	vswap.si->flags &= ~SWP_SYNCHRONOUS_IO;
-	spin_unlock(&vswap.si->lock);
-	pr_info("a physical backend is in use: swap-in reads ahead\n");
 }
 
 /*
@@ -167,10 +146,8 @@ int vswap_write_phys(struct folio *folio, unsigned long *wp,
 		word = old;
 	if (!word)
 		return -ENOSPC;
-	/* a stale read only takes si->lock once more */
-	if (unlikely(data_race(vswap.si->flags & SWP_SYNCHRONOUS_IO)))
-		vswap_swapin_readahead();
-
+	/* the core then turns the type's faults to swap cache readahead */
+	pr_info_once("a physical backend is in use: swap-in reads ahead\n");
 	swap_ops_phys_write(folio, vswap_decode_phys(word), wbc);
 	return 0;
 }

@@ -5,8 +5,9 @@
  * At swapoff(2) of a physical device, vswap walks its own table, never the
  * page tables: each slot on the device is read into the swap cache and
  * becomes an in-memory slot.  At swapoff(2) of the virtual type, the core
- * calls it for the virtual type first, which reads the slots of every
- * device so, in disk order, before its page table walk.
+ * calls it for the virtual type first: a best-effort head start for its
+ * page table walk, which reads the slots of every device so, a cluster
+ * of virtual slots at a time, while memory allows.
  *
  * Locking: the walker looks clusters up under RCU and reads their words
  * locklessly; it changes a slot's word only with the slot's swap cache
@@ -83,9 +84,8 @@ static int vswap_unuse_finish(struct folio *folio, swp_entry_t entry,
 	wp = vswap_word_of(entry);
 	if (folio_test_swapcache(folio) && folio->swap.val == entry.val &&
 	    wp && vswap_on_type(READ_ONCE(*wp), type)) {
-		/* swap_map, ours, says if nothing but the cache holds it */
-		if (READ_ONCE(vswap.si->swap_map[swp_offset(entry)]) ==
-		    SWAP_HAS_CACHE && folio_free_swap(folio)) {
+		/* no page table or shmem file holds it: drop it */
+		if (folio_free_swap(folio)) {
 			/* vswap_free() released the physical slot */
 			vswap_stat_add(VSWAP_UNUSE_MOVED, 1);
 		} else if (folio_test_uptodate(folio)) {
@@ -162,16 +162,24 @@ static void vswap_unuse_finish_batch(struct vswap_unuse_batch *b, int type,
  * The swap_ops ->unuse callback: swapoff(2) of physical type @type.  Walks
  * vswap's own table, never the page tables: each slot on @type is read
  * into the swap cache and becomes an in-memory slot, which reclaim may
- * later swap out again, to zswap or another device.  At swapoff(2) of
- * the virtual type (@type is ours), the slots on every device are read
- * so, in disk order with their physical slots freed in runs, before the
- * core's page table walk finds them in the swap cache.  A cluster's reads are
- * issued together, and while they are in flight the previous cluster's are
- * waited for and its physical slots freed.  On error, swapoff fails as
- * stock swapoff does, and the slots moved so far stay in memory.
+ * later swap out again, to zswap or another device.  A cluster's reads
+ * are issued together, and while they are in flight the previous
+ * cluster's are waited for and its physical slots freed.  On error,
+ * swapoff fails as stock swapoff does, and the slots moved so far stay in
+ * memory.
+ *
+ * At swapoff(2) of the virtual type (@type is ours), the slots on every
+ * device are read so before the core's page table walk, which then finds
+ * them in the swap cache: their physical slots are freed in runs instead
+ * of one at a time.  This is a head start only: it stops while a quarter
+ * of RAM is still available (reclaim would write the unmapped copies out
+ * again), and at an error, which it leaves to the walk (a read error
+ * poisons the page table entry there, as on stock swapoff); only a signal
+ * fails it.
  */
 int vswap_unuse(int type)
 {
+	bool head_start = type == vswap.si->type;
 	struct vswap_unuse_batch *cur, *prev;
 	unsigned long idx = 0;
 	bool more = true;
@@ -185,13 +193,18 @@ int vswap_unuse(int type)
 	}
 
 	/* No slot of @type may still be on its way into the table */
-	err = vswap_phys_wait_writes(type);
+	err = head_start ? 0 : vswap_phys_wait_writes(type);
 	if (err)
 		goto out;
 
 	prev->nr = 0;
 	while (more) {
-		more = !err && vswap_unuse_start_batch(cur, &idx, type, &err);
+		/* a head start leaves a quarter of RAM to the walk */
+		bool room = !head_start ||
+			si_mem_available() >= (long)(totalram_pages() / 4);
+
+		more = !err && room &&
+			vswap_unuse_start_batch(cur, &idx, type, &err);
 		vswap_unuse_finish_batch(prev, type, &err);
 		swap(cur, prev);
 		if (!err && signal_pending(current))
@@ -201,5 +214,5 @@ int vswap_unuse(int type)
 out:
 	kfree(prev);
 	kfree(cur);
-	return err;
+	return head_start && err != -EINTR ? 0 : err;
 }
