@@ -18,15 +18,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 set_flavor "$VSWAP_FLAVOR"
 
-RESULT_FILE=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--result-file) need_value "$@"; RESULT_FILE=$2; shift ;;
-	-h | --help) usage_from_header; exit 0 ;;
-	*) usage_die "unknown option '$1'" ;;
-	esac
-	shift
-done
+result_file_args "$@"
 vswap_lock
 
 DISKS=$(mktemp -d)

@@ -144,6 +144,20 @@ usage_die() {
 need_value() {
 	[ $# -ge 2 ] || usage_die "$1 needs a value"
 }
+# result_file_args "$@": the options of a check that a full run counts
+# (scripts/test.sh's counted_phase): --result-file FILE (sets RESULT_FILE)
+# and --help.
+result_file_args() {
+	RESULT_FILE=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--result-file) need_value "$@"; RESULT_FILE=$2; shift ;;
+		-h | --help) usage_from_header; exit 0 ;;
+		*) usage_die "unknown option '$1'" ;;
+		esac
+		shift
+	done
+}
 
 # ---- Build phases ----------------------------------------------------------
 # build_tests [NAME...]: the test binaries of tests/*.c in $VSWAP_OUT/tests
