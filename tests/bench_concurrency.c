@@ -1201,11 +1201,9 @@ static pid_t ps_spawn(const char *const argv[], const char *cg, const char *out)
 	pid_t pid;
 	int fd;
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = vt_fork();
 	if (pid < 0)
-		return -errno;
+		return pid;
 	if (!pid) {
 		if (cg && cg_enter(cg, 0))
 			_exit(126);

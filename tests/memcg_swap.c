@@ -182,11 +182,9 @@ static int mw_start(struct mw_worker *w, struct vd_env *env, const char *cg)
 		close(cmd[1]);
 		return ret;
 	}
-	fflush(stdout);
-	fflush(stderr);
-	w->pid = fork();
+	w->pid = vt_fork();
 	if (w->pid < 0)
-		return -errno;
+		return w->pid;
 	if (!w->pid) {
 		close(cmd[1]);
 		close(rep[0]);

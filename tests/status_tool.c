@@ -83,11 +83,9 @@ static int ctl_run(const char *const *args, char *out, char *err)
 	argv[i + 1] = NULL;
 	if (pipe(o) || pipe(e))
 		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = vt_fork();
 	if (pid < 0)
-		return -errno;
+		return pid;
 	if (!pid) {
 		dup2(o[1], 1);
 		dup2(e[1], 2);

@@ -559,11 +559,9 @@ static int so_spawn(struct so_state *st, struct so_proc *p, struct so_data *d,
 		return -errno;
 	if (pipe(rep))
 		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	p->pid = fork();
+	p->pid = vt_fork();
 	if (p->pid < 0)
-		return -errno;
+		return p->pid;
 	if (!p->pid) {
 		close(cmd[1]);
 		close(rep[0]);
@@ -771,11 +769,9 @@ static int so_call_start(struct so_call *c, enum so_how how, bool on)
 
 	if (pipe(fds))
 		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	c->pid = fork();
+	c->pid = vt_fork();
 	if (c->pid < 0)
-		return -errno;
+		return c->pid;
 	if (!c->pid) {
 		close(fds[0]);
 		so_call_main(fds[1], how, on);

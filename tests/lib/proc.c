@@ -11,11 +11,9 @@ int vd_child_start(struct vd_child *c, struct vd_env *env,
 {
 	if (pipe(c->to_parent) || pipe(c->to_child))
 		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	c->pid = fork();
+	c->pid = vt_fork();
 	if (c->pid < 0)
-		return -errno;
+		return c->pid;
 	if (!c->pid) {
 		close(c->to_parent[0]);
 		close(c->to_child[1]);

@@ -184,16 +184,29 @@ void vm_settle(void)
 	}
 }
 
-int vt_run(char *const argv[])
+/*
+ * fork() with stdout and stderr flushed first, so that the child does not
+ * print the parent's buffered output again.  The child's pid, 0 in the
+ * child, or -errno.
+ */
+pid_t vt_fork(void)
 {
-	int status;
 	pid_t pid;
 
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
+	return pid < 0 ? -errno : pid;
+}
+
+int vt_run(char *const argv[])
+{
+	int status;
+	pid_t pid;
+
+	pid = vt_fork();
 	if (pid < 0)
-		return -errno;
+		return pid;
 	if (!pid) {
 		char *bb[16];
 		int i;

@@ -147,6 +147,7 @@ void vm_settle(void);
  * Tries @argv[0] from PATH, then "busybox @argv[0] ...".  Returns the exit
  * status, or -errno if it could not be run.
  */
+pid_t vt_fork(void);
 int vt_run(char *const argv[]);
 
 #ifndef MADV_PAGEOUT
