@@ -17,7 +17,10 @@
  * their last, and are freed after an RCU grace period.  Each CPU allocates
  * from a cluster of its own (vswap.current_cluster) until it is full, then
  * takes the next from vswap.nonfull or makes a new one: CPUs swapping at
- * once do not share a cluster lock.
+ * once do not share a cluster lock.  A CPU's own cluster outlives its last
+ * slot until it has stayed empty for one to two seconds (through two runs
+ * of vswap.idle_work) or the CPU moves on: a CPU whose pages come and go
+ * one at a time would otherwise make and free a cluster for every page.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -358,6 +361,14 @@ static void vswap_cluster_free_rcu(struct rcu_head *rcu)
 			container_of(rcu, struct vswap_cluster, rcu));
 }
 
+/* Take @c, with no slot in use, out of vswap.clusters, and free it */
+static void vswap_cluster_erase(struct vswap_cluster *c)
+{
+	xa_erase(&vswap.clusters, c->index);
+	vswap_stat_add(VSWAP_CLUSTERS, -1);
+	call_rcu(&c->rcu, vswap_cluster_free_rcu);
+}
+
 static unsigned int cluster_capacity(struct vswap_cluster *c)
 {
 	return VSWAP_CLUSTER - (c->index == 0);	/* slot 0 */
@@ -412,7 +423,10 @@ static struct vswap_cluster *vswap_hint_cluster(struct swap_cluster_info *ci,
 	return c && c->gen == hint >> 32 ? c : NULL;
 }
 
-/* No CPU allocates from cluster @hint any more: list it if it can serve */
+/*
+ * No CPU allocates from cluster @hint any more: list it if it can serve,
+ * free it if it is empty (its owner kept it, see vswap_free())
+ */
 static void vswap_cluster_disown(u64 hint)
 {
 	struct swap_cluster_info *ci = vswap_hint_lock(hint);
@@ -424,9 +438,11 @@ static void vswap_cluster_disown(u64 hint)
 	c = vswap_hint_cluster(ci, hint);
 	if (c) {
 		spin_lock(&vswap.list_lock);
-		c->owned = false;
+		WRITE_ONCE(c->owned, false);
 		spin_unlock(&vswap.list_lock);
 		vswap_cluster_relist(c);
+		if (!c->used)
+			vswap_cluster_erase(c);
 	}
 	spin_unlock(&ci->lock);
 }
@@ -465,6 +481,7 @@ static unsigned long vswap_take(u64 hint)
 	}
 	map[base + i] = SWAP_HAS_CACHE;
 	c->next = (i + 1) % VSWAP_CLUSTER;
+	c->idle = false;
 	if (++c->used == 1 || c->used == cluster_capacity(c))
 		vswap_cluster_relist(c);
 	vswap_set_word(&c->table[i], VSWAP_FOLIO);
@@ -510,7 +527,7 @@ static u64 vswap_next_cluster(struct folio *folio)
 				     list);
 	if (c) {
 		list_del_init(&c->list);
-		c->owned = true;
+		WRITE_ONCE(c->owned, true);
 		hint = vswap_hint(c);
 	}
 	spin_unlock(&vswap.list_lock);
@@ -561,7 +578,8 @@ swp_entry_t vswap_alloc(struct folio *folio)
 /*
  * The swap_ops ->free callback, under the slots' cluster lock: their
  * counts are 0, no swap cache folio holds them, their zswap entries and
- * memcg ids are gone.  A cluster whose last slot goes is freed.
+ * memcg ids are gone.  A cluster whose last slot goes is freed, unless
+ * a CPU allocates from it.
  */
 void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		unsigned int nr)
@@ -588,12 +606,76 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 	c->used -= nr;
 	if (full || !c->used)
 		vswap_cluster_relist(c);
-	if (!c->used) {
-		xa_erase(&vswap.clusters, c->index);
-		vswap_stat_add(VSWAP_CLUSTERS, -1);
-		call_rcu(&c->rcu, vswap_cluster_free_rcu);
+	/*
+	 * An empty cluster is on no list: only its owner, if it has one,
+	 * takes from it again (or a CPU that shares it), so the owner keeps
+	 * it (see vswap_cluster_idle()).
+	 */
+	if (!c->used && READ_ONCE(c->owned)) {
+		if (!delayed_work_pending(&vswap.idle_work))
+			queue_delayed_work(system_unbound_wq, &vswap.idle_work,
+					   HZ);
+	} else if (!c->used) {
+		vswap_cluster_erase(c);
 	}
 	vswap_release_flush(&r);
+}
+
+/*
+ * vswap.idle_work: free the CPUs' own clusters that have stayed empty
+ * since its last run, as vswap_free() frees the others at once; mark the
+ * ones empty now, to be freed at the next run unless a slot is taken from
+ * them meanwhile.  Their CPUs' hints go stale (a CPU's hint is written by
+ * that CPU alone), which vswap_take() finds.
+ */
+static void vswap_cluster_idle(struct work_struct *work)
+{
+	struct swap_cluster_info *ci;
+	struct vswap_cluster *c;
+	bool again = false;
+	u64 hint;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		hint = READ_ONCE(*per_cpu_ptr(vswap.current_cluster, cpu));
+		ci = hint ? vswap_hint_lock(hint) : NULL;
+		if (!ci)
+			continue;
+		spin_lock(&ci->lock);
+		c = vswap_hint_cluster(ci, hint);
+		if (c && !c->used && c->idle) {
+			vswap_cluster_erase(c);
+		} else if (c && !c->used) {
+			c->idle = true;
+			again = true;
+		}
+		spin_unlock(&ci->lock);
+	}
+	if (again)
+		queue_delayed_work(system_unbound_wq, &vswap.idle_work, HZ);
+}
+
+void vswap_cluster_init(void)
+{
+	xa_init_flags(&vswap.clusters, XA_FLAGS_ALLOC);
+	spin_lock_init(&vswap.list_lock);
+	INIT_LIST_HEAD(&vswap.nonfull);
+	INIT_DELAYED_WORK(&vswap.idle_work, vswap_cluster_idle);
+}
+
+/* At unload, no slot in use: the clusters CPUs kept */
+void vswap_cluster_exit(void)
+{
+	struct vswap_cluster *c;
+	unsigned long idx;
+
+	cancel_delayed_work_sync(&vswap.idle_work);
+	rcu_barrier();	/* clusters freed by call_rcu() */
+	xa_for_each(&vswap.clusters, idx, c) {
+		WARN_ON_ONCE(c->used);
+		kmem_cache_free(vswap.cluster_cache, c);
+	}
+	xa_destroy(&vswap.clusters);
 }
 
 /*

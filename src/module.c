@@ -19,11 +19,14 @@
  *   set up as clusters are created in their range, kept until unload.
  * - clusters (cluster.c): an xarray of struct vswap_cluster indexed by
  *   cluster number, allocated on demand (lowest free index first) and
- *   freed, after an RCU grace period, when their last slot is freed.  A
+ *   freed, after an RCU grace period, when their last slot is freed (a
+ *   CPU's own cluster once it has stayed empty for a second or two).  A
  *   cluster holds the backend table and the memcg ids of its 512 slots.
  * - the backend table (table.c): a word per slot, tag in the low bits:
  *   FOLIO (in memory, in the swap cache), ZERO, ZSWAP, PHYS (a physical
  *   slot and the memcg charged for it).
+ * - the physical slot caches (phys_cache.c): per CPU, a batch of slots
+ *   taken from the devices and one of slots to give back.
  *
  * Each file of src/ holds one of these or one path (io.c: swap-out and
  * swap-in; phys.c: physical slots; unuse.c: swapoff), and calls only
@@ -44,7 +47,9 @@
  *   lock, and is taken when a cluster fills, stops being full, or is new.
  * - a slot's backend word is changed with the folio locked or under its
  *   cluster lock (table.c).  Freeing a PHYS slot under a cluster lock
- *   takes the physical device's si->lock and cluster lock inside it.
+ *   takes the CPU's phys_cache free_lock inside it, and inside that,
+ *   when a batch is returned, the physical device's si->lock and
+ *   cluster lock (phys_cache.c).
  * - vswap.map_lock serialises mapping new swap_map pages; it is taken
  *   without a spinlock held, in ->alloc, which may sleep, and allocates
  *   nothing that could swap out (reclaim swaps out through us).
@@ -63,7 +68,9 @@
  * - no CPU runs vswap's code once it is unloaded: the core calls every
  *   hook in an SRCU section that swap_ops_unregister() waits for, and the
  *   I/O to physical slots completes in the core (swap_ops_phys_read() and
- *   swap_ops_phys_write()), not in a bio completion of ours.
+ *   swap_ops_phys_write()), not in a bio completion of ours.  vswap's own
+ *   works (refill_work, idle_work, phys_cache_work) are cancelled after
+ *   swap_ops_unregister(), when no hook can queue them again.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -136,10 +143,8 @@ static int __init vswap_init(void)
 
 	xa_init(&vswap.map_pages);
 	xa_init(&vswap.spaces);
-	xa_init_flags(&vswap.clusters, XA_FLAGS_ALLOC);
 	mutex_init(&vswap.map_lock);
-	spin_lock_init(&vswap.list_lock);
-	INIT_LIST_HEAD(&vswap.nonfull);
+	vswap_cluster_init();
 
 	vswap.stats = alloc_percpu(struct vswap_stats);
 	if (!vswap.stats)
@@ -158,10 +163,13 @@ static int __init vswap_init(void)
 	err = vswap_spare_init();
 	if (err)
 		goto free_cache;
+	err = vswap_phys_cache_init();
+	if (err)
+		goto free_spare;
 
 	err = vswap_map_init();
 	if (err)
-		goto free_spare;
+		goto free_phys_cache;
 
 	err = misc_register(&vswap_misc);
 	if (err)
@@ -196,6 +204,8 @@ deregister:
 	misc_deregister(&vswap_misc);
 free_map:
 	vswap_map_exit();
+free_phys_cache:
+	vswap_phys_cache_exit();
 free_spare:
 	vswap_spare_exit();
 free_cache:
@@ -208,23 +218,16 @@ free_stats:
 
 static void __exit vswap_exit(void)
 {
-	struct vswap_cluster *c;
-	unsigned long idx;
-
 	/* Waits for readers in a sysfs ->show; debugfs does the same */
 	vswap_sysfs_exit();
 	vswap_debugfs_exit();
 	/* No slot is in use: that holds a module reference */
 	swap_ops_unregister(vswap.si);
 	misc_deregister(&vswap_misc);
+	/* no hook runs any more: nothing fills the caches */
+	vswap_phys_cache_exit();
 
-	rcu_barrier();	/* clusters freed by call_rcu() */
-	/* Allocated by two CPUs at once, one may never have had a slot */
-	xa_for_each(&vswap.clusters, idx, c) {
-		WARN_ON_ONCE(c->used);
-		kmem_cache_free(vswap.cluster_cache, c);
-	}
-	xa_destroy(&vswap.clusters);
+	vswap_cluster_exit();
 	vswap_spare_exit();
 	vswap_map_exit();
 	kmem_cache_destroy(vswap.cluster_cache);

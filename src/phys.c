@@ -3,12 +3,13 @@
  * vswap: physical slots, the memcg charge of disk use, and the writes to
  * physical devices.
  *
- * A physical slot is held with SWAP_HAS_CACHE from swap_ops_phys_alloc()
- * to swap_ops_phys_free(), and no page table ever holds its entry.  The
- * I/O to it goes through swap_ops_phys_read()/swap_ops_phys_write(): the
- * core's bios, accounted to the page's cgroup, completed in the core.  A
- * completion of ours would run module code after the folio is unlocked,
- * when the slot and with it vswap's last module reference may be gone.
+ * A physical slot is held with SWAP_HAS_CACHE from vswap_phys_take() to
+ * vswap_phys_put() (phys_cache.c batches both), and no page table ever
+ * holds its entry.  The I/O to it goes through swap_ops_phys_read() and
+ * swap_ops_phys_write(): the core's bios, accounted to the page's cgroup,
+ * completed in the core.  A completion of ours would run module code after
+ * the folio is unlocked, when the slot and with it vswap's last module
+ * reference may be gone.
  *
  * A physical slot is charged to memory.swap of the memcg that swapped the
  * virtual slot out (cgroup v2); the PHYS word keeps the memcg id, and
@@ -81,9 +82,7 @@ static unsigned long vswap_phys_get(struct folio *folio, unsigned long old)
 	unsigned short id;
 	swp_entry_t phys;
 
-	if (get_nr_swap_pages() <= 0)
-		return 0;
-	phys = swap_ops_phys_alloc();
+	phys = vswap_phys_take();
 	if (!phys.val)
 		return 0;
 	if (vswap_tag(old) == VSWAP_PHYS)
@@ -91,7 +90,7 @@ static unsigned long vswap_phys_get(struct folio *folio, unsigned long old)
 	/* the slot is in use: its cluster exists */
 	id = vswap_swap_memcg(folio->swap);
 	if (id && mem_cgroup_charge_swap_id(id)) {
-		swap_ops_phys_free(phys, 1);
+		vswap_phys_put(phys, 1);
 		vswap_stat_add(VSWAP_CHARGE_FAIL, 1);
 		return 0;
 	}
@@ -130,14 +129,14 @@ int vswap_write_phys(struct folio *folio, unsigned long *wp,
 		if (!(READ_ONCE(swp_swap_info(phys)->flags) & SWP_WRITEOK)) {
 			/* a slot replacing @old has @old's charge */
 			if (vswap_tag(old) == VSWAP_PHYS)
-				swap_ops_phys_free(phys, 1);
+				vswap_phys_put(phys, 1);
 			else
 				vswap_phys_release(word);
 			word = 0;
 		} else {
 			vswap_folio_set_word(folio, wp, word);
 			if (vswap_tag(old) == VSWAP_PHYS)
-				swap_ops_phys_free(vswap_decode_phys(old), 1);
+				vswap_phys_put(vswap_decode_phys(old), 1);
 		}
 		if (atomic_dec_and_test(writes))
 			wake_up_var(writes);

@@ -3,16 +3,17 @@
  * vswap: the backend table, a word per slot (the layout is in vswap.h).
  *
  * This file sets a slot's word, keeping the per-tag gauges, and releases
- * what a PHYS word holds: its physical slot and the memcg swap charge
- * taken for it.  It is the bottom layer: it calls no other file of vswap.
+ * what a PHYS word holds: its physical slot (to phys_cache.c's per-CPU
+ * batch) and the memcg swap charge taken for it.
  *
  * Locking: a slot's word changes only while its folio is locked (swap-out,
  * swap-in, physical swapoff: vswap_folio_set_word(), vswap_replace()), or
  * under its cluster lock while no folio holds the slot (allocation and
  * free in cluster.c: vswap_set_word()).  So the word needs no lock of its
  * own, and is read locklessly; the counters are per-cpu because different
- * slots change concurrently.  Releasing a physical slot takes the physical
- * device's locks (their nesting: module.c).
+ * slots change concurrently.  Releasing a physical slot takes its CPU's
+ * phys_cache free_lock, and the device's locks when the batch is full or
+ * the device is being switched off (their nesting: phys_cache.c).
  *
  * Lifetime: the words live in their cluster (struct vswap_cluster), from
  * the allocation of its first slot to an RCU grace period after the free
@@ -63,8 +64,8 @@ unsigned long vswap_folio_set_word(struct folio *folio, unsigned long *wp,
 /*
  * Release the physical slots of PHYS words, undoing their memcg swap
  * charges: consecutive slots of one memcg are freed and uncharged with one
- * call, which takes the device's lock once (physical swapoff and process
- * exit free whole runs).  vswap_release_add() words, then flush.
+ * call (physical swapoff and process exit free whole runs).
+ * vswap_release_add() words, then flush.
  */
 void vswap_release_add(struct vswap_release *r, unsigned long word)
 {
@@ -85,7 +86,7 @@ void vswap_release_flush(struct vswap_release *r)
 {
 	if (!r->nr)
 		return;
-	swap_ops_phys_free(r->start, r->nr);
+	vswap_phys_put(r->start, r->nr);
 	if (r->id) {
 		mem_cgroup_uncharge_swap_id(r->id, r->nr);
 		vswap_stat_add(VSWAP_UNCHARGE, r->nr);

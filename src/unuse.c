@@ -192,10 +192,16 @@ int vswap_unuse(int type)
 		goto out;
 	}
 
-	/* No slot of @type may still be on its way into the table */
-	err = head_start ? 0 : vswap_phys_wait_writes(type);
-	if (err)
-		goto out;
+	/*
+	 * No slot of @type may still be on its way into the table, nor sit
+	 * in a CPU's cache: try_to_unuse() would wait for it
+	 */
+	if (!head_start) {
+		err = vswap_phys_wait_writes(type);
+		if (err)
+			goto out;
+		vswap_phys_cache_drain();
+	}
 
 	prev->nr = 0;
 	while (more) {

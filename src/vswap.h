@@ -94,7 +94,8 @@ struct vswap_map_block {
 /*
  * A cluster of VSWAP_CLUSTER slots, allocated when the first of its
  * slots is handed out and freed (after an RCU grace period) when the last
- * one is freed.  Indexed by cluster number in vswap.clusters; erased there
+ * one is freed, or, if it is a CPU's own, once it has stayed empty through
+ * two runs of vswap.idle_work.  Indexed by cluster number in vswap.clusters; erased there
  * under its cluster lock (and published whole, before any slot is taken).
  * "Cluster lock" is the spinlock vswap_cluster_lock() returns for it.
  */
@@ -103,6 +104,8 @@ struct vswap_cluster {
 	u32 gen;			/* constant: tells it from an earlier one */
 	unsigned int used;		/* slots in use; cluster lock */
 	unsigned int next;		/* next slot to try; cluster lock */
+	/* empty at the last vswap_cluster_idle(), no slot taken since */
+	bool idle;			/* cluster lock */
 	/*
 	 * On vswap.nonfull while it has a slot in use and a free one, and is
 	 * no CPU's current cluster (@owned).  Both under list_lock; the
@@ -180,12 +183,16 @@ struct vswap {
 	struct xarray clusters;		/* struct vswap_cluster by index */
 	spinlock_t list_lock;		/* protects nonfull */
 	struct list_head nonfull;	/* clusters with a free slot */
-	/* per CPU: the cluster it allocates from (vswap_hint(); 0: none) */
+	/*
+	 * per CPU: the cluster it allocates from (vswap_hint(); 0: none),
+	 * written by that CPU only, read by vswap_cluster_idle() (64-bit)
+	 */
 	u64 __percpu *current_cluster;
 	atomic_t cluster_gen;		/* for the next new cluster */
 	struct kmem_cache *cluster_cache;
 	struct vswap_cluster * __percpu *spare;	/* see VSWAP_GFP */
 	struct work_struct refill_work;
+	struct delayed_work idle_work;	/* frees CPUs' empty clusters */
 	/* per physical type: writers holding a slot not yet in the table */
 	atomic_t phys_writes[MAX_SWAPFILES];
 	struct vswap_stats __percpu *stats;
@@ -231,17 +238,26 @@ static inline long vswap_stat_read(enum vswap_stat item)
  * The files of src/, each calling only the ones listed above it (so no
  * two call each other), with what each one's functions declared here are:
  *
- *   table.c    the backend word of a slot, and the release of a PHYS word
- *   cluster.c  swap_map, clusters, slot alloc and free     (table.c)
- *   phys.c     physical slots, memcg charges, disk writes  (table.c, cluster.c)
- *   io.c       the swap-out and swap-in hooks              (table.c, cluster.c, phys.c)
- *   unuse.c    the swapoff walker                          (table.c, cluster.c, phys.c, io.c)
- *   debugfs.c, sysfs.c   the counters                      (sysfs.c: debugfs.c)
- *   module.c   load/unload and the swap_ops table          (all of them)
+ *   phys_cache.c  per-CPU batches of physical slots, taken and freed
+ *   table.c       a slot's backend word, release of a PHYS word (phys_cache.c)
+ *   cluster.c     swap_map, clusters, slot alloc and free       (table.c)
+ *   phys.c        physical slots, memcg charges, disk writes
+ *                                          (phys_cache.c, table.c, cluster.c)
+ *   io.c          the swap-out and swap-in hooks   (table.c, cluster.c, phys.c)
+ *   unuse.c       the swapoff walker                  (all of the above)
+ *   debugfs.c, sysfs.c   the counters                 (sysfs.c: debugfs.c)
+ *   module.c      load/unload and the swap_ops table  (all of them)
  *
  * One header, its declarations in sections of that order.  All of them
  * use the state struct vswap vswap, defined (and set up) in module.c.
  */
+
+/* phys_cache.c */
+int vswap_phys_cache_init(void);
+void vswap_phys_cache_exit(void);
+swp_entry_t vswap_phys_take(void);
+void vswap_phys_put(swp_entry_t start, unsigned int nr);
+void vswap_phys_cache_drain(void);
 
 /* table.c */
 unsigned long vswap_set_word(unsigned long *wp, unsigned long word);
@@ -253,6 +269,8 @@ void vswap_phys_release(unsigned long word);
 void vswap_replace(struct folio *folio, unsigned long *wp, unsigned long word);
 
 /* cluster.c */
+void vswap_cluster_init(void);
+void vswap_cluster_exit(void);
 int vswap_map_init(void);
 void vswap_map_exit(void);
 int vswap_spare_init(void);

@@ -110,7 +110,7 @@ static void one_round(struct __test_metadata *_metadata, const char *dev,
 				 strerror(-ret));
 	if (mode == MODE_VIRTUAL) {
 		/* every slot is back in memory: the disk is empty, turn it on */
-		ASSERT_EQ(0, vd_swap_used_kb(dev));
+		ASSERT_EQ(0, vd_wait_swap_used(dev, 0));
 		ret = swap_off(dev);
 		ASSERT_EQ(0, ret) TH_LOG("swapoff %s: %s", dev, strerror(-ret));
 		ASSERT_EQ(0, swapon(VSWAP_DEV, 0))

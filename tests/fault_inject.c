@@ -496,7 +496,7 @@ TEST_F_TIMEOUT(full, phys_full, 600)
 	vd_region_check(_metadata, &r, SEED ^ 1, &all_random, "read back");
 	vd_region_unmap(&r);
 	ASSERT_EQ(0, vd_wait_idle(&s1));
-	EXPECT_EQ(0, vd_swap_used_kb(VT_PHYS_DEV));
+	EXPECT_EQ(0, vd_wait_swap_used(VT_PHYS_DEV, 0));
 }
 
 TEST_HARNESS_MAIN

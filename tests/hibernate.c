@@ -179,7 +179,7 @@ TEST_F_TIMEOUT(hib, image_on_backend, 900)
 	EXPECT_EQ(zero, s1.v[VD_ZERO] - s0.v[VD_ZERO]);
 	EXPECT_LE(ka[PAGE_COMPRESSIBLE], s1.v[VD_ZSWAP]);
 	EXPECT_LE(kb[PAGE_COMPRESSIBLE] + kb[PAGE_RANDOM], s1.v[VD_PHYS]);
-	used = vd_swap_used_kb(VT_PHYS_DEV);
+	used = vd_wait_swap_used(VT_PHYS_DEV, s1.v[VD_PHYS] * 4);
 	EXPECT_EQ((long long)s1.v[VD_PHYS] * 4, used);
 
 	ASSERT_EQ(0, token_io(TOKEN_BEFORE, true));

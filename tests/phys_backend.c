@@ -184,7 +184,8 @@ TEST_F_TIMEOUT(phys, integrity, 600)
 	EXPECT_EQ(0, vd_delta(&s1, &s0, VD_ALLOC_FAIL));
 	EXPECT_LE(pswpout0 + (long long)nonzero, read_vmstat("pswpout"));
 	/* the device holds exactly the PHYS slots; vswap's line all of them */
-	EXPECT_EQ((long long)nonzero * 4, vd_swap_used_kb(self->dev));
+	EXPECT_EQ((long long)nonzero * 4,
+		  vd_wait_swap_used(self->dev, (long long)nonzero * 4));
 	EXPECT_EQ((long long)n * 4, vd_swap_used_kb("vswap"));
 
 	/* mostly from the swap cache: writeback was async (readback_io_*) */
@@ -232,7 +233,8 @@ TEST_F_TIMEOUT(phys, rewrite_takes_new_slots, 600)
 	EXPECT_EQ(k2[PAGE_ZERO], s2.v[VD_ZERO]);
 	EXPECT_EQ(nz2, vd_delta(&s2, &s1, VD_SWPOUT_PHYS));
 	/* no old slot left behind */
-	EXPECT_EQ((long long)nz2 * 4, vd_swap_used_kb(self->dev));
+	EXPECT_EQ((long long)nz2 * 4,
+		  vd_wait_swap_used(self->dev, (long long)nz2 * 4));
 	vd_region_check(_metadata, &r, seed2, NULL, "after the second read-back");
 	vd_region_unmap(&r);
 	EXPECT_EQ(0, vd_wait_idle(&s3));
@@ -372,7 +374,8 @@ TEST_F_TIMEOUT(phys, swapoff_while_mapped, 600)
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	vd_stats_log("after pageout", &s1);
 	ASSERT_EQ(nonzero, s1.v[VD_PHYS]);
-	ASSERT_EQ((long long)nonzero * 4, vd_swap_used_kb(self->dev));
+	ASSERT_EQ((long long)nonzero * 4,
+		  vd_wait_swap_used(self->dev, (long long)nonzero * 4));
 
 	ret = swap_off(self->dev);
 	ASSERT_EQ(0, ret) TH_LOG("swapoff %s: %s", self->dev, strerror(-ret));
@@ -538,7 +541,7 @@ TEST_F_TIMEOUT(phys_zswap, writeback_disabled, 600)
 	/* random pages were offered to zswap, refused, and kept in memory */
 	EXPECT_LT(0, vd_delta(&s1, &s0, VD_ZSWAP_REJECT));
 	EXPECT_LT(0, vd_delta(&s1, &s0, VD_SWPOUT_INMEM));
-	EXPECT_EQ(0, vd_swap_used_kb(VT_PHYS_DEV));
+	EXPECT_EQ(0, vd_wait_swap_used(VT_PHYS_DEV, 0));
 
 	ASSERT_EQ(0, vd_stats_read(&s2));
 	EXPECT_EQ(0, vd_delta(&s2, &s0, VD_SWPOUT_PHYS));

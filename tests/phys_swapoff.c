@@ -80,7 +80,8 @@ static void swapoff_moves(struct __test_metadata *_metadata, const char *dev,
 	int ret;
 
 	ASSERT_EQ(0, vd_stats_read(&s0));
-	ASSERT_EQ((long long)on_dev * 4, vd_swap_used_kb(dev));
+	ASSERT_EQ((long long)on_dev * 4,
+		  vd_wait_swap_used(dev, (long long)on_dev * 4));
 	ret = swap_off(dev);
 	ASSERT_EQ(0, ret) TH_LOG("swapoff %s: %s", dev, strerror(-ret));
 	ASSERT_EQ(0, vd_stats_read(&s1));
@@ -148,7 +149,8 @@ static unsigned long long pageout_to(struct __test_metadata *_metadata,
 	vd_stats_log("after pageout", &s);
 	EXPECT_EQ(r->nr_pages, s.v[VD_PHYS] + s.v[VD_INMEM]);
 	EXPECT_LE(r->nr_pages * 9 / 10, s.v[VD_PHYS]);
-	EXPECT_EQ((long long)s.v[VD_PHYS] * 4, vd_swap_used_kb(dev));
+	EXPECT_EQ((long long)s.v[VD_PHYS] * 4,
+		  vd_wait_swap_used(dev, (long long)s.v[VD_PHYS] * 4));
 	/* @other is off (-1) or empty */
 	if (other) {
 		EXPECT_GE(0, vd_swap_used_kb(other));
@@ -177,7 +179,7 @@ TEST_F_TIMEOUT(swapoff, two_devices, 600)
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	vd_stats_log("after pageout", &s1);
 	EXPECT_EQ(PAGES, s1.v[VD_PHYS]);
-	EXPECT_EQ(PAGES * 4, vd_swap_used_kb(DEV_HI));
+	EXPECT_EQ(PAGES * 4, vd_wait_swap_used(DEV_HI, PAGES * 4));
 	EXPECT_EQ(0, vd_swap_used_kb(DEV_LO));
 
 	/* off the high one: all to memory, the low one is untouched */
@@ -218,7 +220,8 @@ static void swap_round(struct __test_metadata *_metadata, const char *dev,
 	vd_region_out(_metadata, &r, PAGES, seed, NULL, k);
 	ASSERT_EQ(0, vd_stats_read(&s1));
 	EXPECT_EQ(k[PAGE_COMPRESSIBLE] + k[PAGE_RANDOM], s1.v[VD_PHYS]);
-	EXPECT_EQ((long long)s1.v[VD_PHYS] * 4, vd_swap_used_kb(dev));
+	EXPECT_EQ((long long)s1.v[VD_PHYS] * 4,
+		  vd_wait_swap_used(dev, (long long)s1.v[VD_PHYS] * 4));
 	vd_region_check(_metadata, &r, seed, NULL, dev);
 	vd_region_unmap(&r);
 	EXPECT_EQ(0, vd_wait_idle(&s2));
@@ -268,7 +271,8 @@ TEST_F_TIMEOUT(swapoff, order_independence, 600)
 	ASSERT_EQ(0, vd_stats_read(&s));
 	EXPECT_EQ(k[PAGE_COMPRESSIBLE] + k[PAGE_RANDOM], s.v[VD_PHYS]);
 	EXPECT_EQ(stock_kb + (long long)s.v[VD_PHYS] * 4,
-		  vd_swap_used_kb(DEV_HI));
+		  vd_wait_swap_used(DEV_HI,
+				    stock_kb + (long long)s.v[VD_PHYS] * 4));
 	ret = swap_off(DEV_HI);
 	ASSERT_EQ(0, ret) TH_LOG("swapoff " DEV_HI ": %s", strerror(-ret));
 	ASSERT_EQ(0, vd_stats_read(&s2));

@@ -163,7 +163,15 @@ workload() {
 }
 check "memory.high=16M, 28 MiB written: pages go to zswap and, through vswap, to /dev/vda (zswap > 0, phys > 0)" workload
 backend_only() {
-	u=$(used_kib /dev/vda)
+	# vswap returns its per-CPU batches of disk slots a second or two
+	# after their last use
+	i=0
+	while [ $i -lt 100 ]; do
+		u=$(used_kib /dev/vda)
+		[ -n "$u" ] && [ "$((u / 4))" = "$(rd $DBG/phys)" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
 	echo "# /dev/vda Used: ${u:-?} KiB, vswap phys: $(rd $DBG/phys) pages"
 	[ -n "$u" ] && [ "$((u / 4))" = "$(rd $DBG/phys)" ]
 }
@@ -172,8 +180,11 @@ echo max >$CG/memory.high
 check "every page reads back identical (sha1sum of 28 MiB)" sha1sum -c -s /tmp/boot.sum
 rm -f /tmp/boot-text1 /tmp/boot-text2 /tmp/boot-rand /tmp/boot.sum
 freed() {
-	i=0 # the last swap cache folios go a moment later (as in job-demo)
-	while [ "$(rd $DBG/slots_used)" != 0 ] && [ $i -lt 50 ]; do
+	# the last swap cache folios go a moment later (as in job-demo), the
+	# disk slots vswap batches per CPU a second or two after their last use
+	i=0
+	while { [ "$(rd $DBG/slots_used)" != 0 ] || [ "$(used_kib /dev/vda)" != 0 ]; } &&
+		[ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done

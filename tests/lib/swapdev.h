@@ -84,8 +84,9 @@ long long vd_swap_used_kb(const char *dev);
 /*
  * Wait until the /proc/swaps line of @dev shows @kb KiB used: a physical
  * slot is released when its write completes or its last user goes, which
- * may trail the counters a little.  Bounded (VD_IDLE_POLLS x 50 ms);
- * returns the last value read.
+ * may trail the counters a little, and vswap's per-CPU caches hold slots
+ * taken or freed in batches until their CPU leaves them idle for a
+ * second.  Bounded (VD_IDLE_POLLS x 50 ms); returns the last value read.
  */
 long long vd_wait_swap_used(const char *dev, long long kb);
 
