@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/kernel.sh [flavor] - prepare the kernel tree and build bzImage.
 #   1. unpack the pinned Debian linux-source tarball into a git tree (once),
-#   2. (re)apply hooks-patch/ with `git am` whenever hooks-patch/ changed,
+#   2. (re)apply hooks-patch/ with `git am` whenever hooks-patch/ changed
+#      (flavor pristine: none, in a tree of its own; see scripts/lib.sh),
 #   3. configure: tinyconfig + scripts/config/<flavor>.config (when changed),
 #      then verify every requested symbol,
 #   4. build bzImage + modules (Module.symvers) + modules_prepare + headers.
@@ -43,7 +44,7 @@ fi
 # ---- 2. hooks-patch series ----------------------------------------------
 PHASH=$(patches_hash)
 mapfile -t PATCHES < <(series_patches)
-if [ "${#PATCHES[@]}" -eq 0 ]; then
+if [ "${#PATCHES[@]}" -eq 0 ] && [ -z "$VSWAP_PRISTINE" ]; then
 	warn "*****************************************************************"
 	warn "hooks-patch/series is empty or absent: building a STOCK kernel"
 	warn "without the vswap core hooks (CONFIG_SWAP_OPS will be missing)."
@@ -101,6 +102,7 @@ if [ ! -f "$KBUILD/.config" ] || [ "$(cat "$KBUILD/.vswap-config-hash" 2>/dev/nu
 		fi
 		[ "$have" = "$want" ] && continue
 		if [ "$sym" = CONFIG_SWAP_OPS ] && [ "${#PATCHES[@]}" -eq 0 ]; then
+			[ -z "$VSWAP_PRISTINE" ] || continue # stock on purpose
 			warn "CONFIG_SWAP_OPS is not set (hooks-patch/series is empty) - stock kernel, vswap cannot work"
 			continue
 		fi

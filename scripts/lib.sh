@@ -7,6 +7,7 @@
 # Everything that is big or slow to rebuild lives OUTSIDE the repo, in
 # $VSWAP_CACHE (default ~/.cache/vswap):
 #   src/linux-<ver>/      git tree: tag "base" = pristine tarball, then hooks-patch/ applied
+#   src/pristine-linux-<ver>/  the same tarball without hooks-patch/ (flavor pristine)
 #   build/<flavor>/       kernel O= build directory (bzImage, Module.symvers, ...)
 #   out/<flavor>/         vswap.ko, tests/<binaries>, initramfs.cpio.gz
 #   ccache/               compiler cache (CCACHE_DIR)
@@ -25,7 +26,6 @@ VSWAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VSWAP_SCRIPTS=$VSWAP_ROOT/scripts
 VSWAP_CACHE=${VSWAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vswap}
 VSWAP_FLAVOR=${VSWAP_FLAVOR:-vm}
-KSRC=$VSWAP_CACHE/src/linux-$KVER_UPSTREAM
 VSWAP_LOGS=$VSWAP_CACHE/logs
 NPROC=$(nproc 2>/dev/null || echo 2)
 
@@ -46,6 +46,15 @@ set_flavor() {
 	KBUILD=$VSWAP_CACHE/build/$VSWAP_FLAVOR
 	VSWAP_OUT=$VSWAP_CACHE/out/$VSWAP_FLAVOR
 	FRAGMENT=$VSWAP_SCRIPTS/config/$VSWAP_FLAVOR.config
+	KSRC=$VSWAP_CACHE/src/linux-$KVER_UPSTREAM
+	VSWAP_PRISTINE=
+	# Stock 6.12 with the vm flavor's config and no hooks-patch/, in a
+	# tree of its own (scripts/bench-pristine.sh compares it with vm).
+	if [ "$VSWAP_FLAVOR" = pristine ]; then
+		KSRC=$VSWAP_CACHE/src/pristine-linux-$KVER_UPSTREAM
+		FRAGMENT=$VSWAP_SCRIPTS/config/vm.config
+		VSWAP_PRISTINE=1
+	fi
 }
 set_flavor "$VSWAP_FLAVOR"
 
@@ -90,20 +99,24 @@ phase_summary() {
 	printf '[vswap]   %-12s %8s\n' total "$(fmt_secs $(($(date +%s) - VSWAP_T0)))"
 }
 
-# Hash of everything under hooks-patch/ (series + patches).
+# Hash of everything under hooks-patch/ (series + patches); "pristine" for
+# the pristine flavor, which applies none of them.
 patches_hash() {
 	local d=$VSWAP_ROOT/hooks-patch
-	if [ -d "$d" ]; then
+	if [ -n "$VSWAP_PRISTINE" ]; then
+		echo pristine
+	elif [ -d "$d" ]; then
 		(cd "$d" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum) | sha256sum | cut -d' ' -f1
 	else
 		echo none
 	fi
 }
 
-# Patch file names listed in hooks-patch/series (comments/blank lines removed).
+# Patch file names listed in hooks-patch/series (comments/blank lines
+# removed); none for the pristine flavor.
 series_patches() {
 	local s=$VSWAP_ROOT/hooks-patch/series
-	[ -f "$s" ] || return 0
+	[ -f "$s" ] && [ -z "$VSWAP_PRISTINE" ] || return 0
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e 's/^[[:space:]]*//' "$s" | grep -v '^$' || true
 }
 
