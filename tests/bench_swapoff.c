@@ -24,6 +24,10 @@
  *                               (default "0,2")
  *   $VSWAP_BENCH_ROUNDS         rounds per configuration, the best is
  *                               reported (default 1)
+ *   $VSWAP_BENCH_MODES          "stock": the stock configuration only,
+ *                               vswap never loaded, so that the kernel may
+ *                               be one without the hooks
+ *                               (scripts/bench-pristine.sh)
  * The bench-swapoff job (scripts/bench-swapoff.sh) runs 200 x 2 MiB with
  * 0, 2 and 4 MiB resident, 3 rounds.  $VSWAP_PHYS_DEV overrides /dev/vda.
  */
@@ -51,12 +55,33 @@ FIXTURE(bench) {
 	struct vd_env env;
 	char dev[64];
 	int rot_saved;		/* the disk's rotational flag; -1: untouched */
+	bool stock_only;	/* $VSWAP_BENCH_MODES=stock */
 };
 
 FIXTURE_SETUP(bench)
 {
+	const char *modes = getenv("VSWAP_BENCH_MODES");
+	int ret;
+
 	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
-	vd_env_setup(_metadata, &self->env, 0);
+	self->stock_only = modes && !strcmp(modes, "stock");
+	if (self->stock_only) {
+		/*
+		 * The kernel's own swap alone, zswap off, on a kernel that may
+		 * have no hooks: teardown restores zswap and finds vswap
+		 * unloaded.
+		 */
+		memset(&self->env, 0, sizeof(self->env));
+		self->env.zswap_saved = -1;
+		ASSERT_EQ(0, vswap_ensure_unloaded());
+		vd_swapoff_others();
+		ret = zswap_get_enabled();
+		ASSERT_LE(0, ret) TH_LOG("zswap is not available");
+		self->env.zswap_saved = ret;
+		ASSERT_EQ(0, zswap_set_enabled(0));
+	} else {
+		vd_env_setup(_metadata, &self->env, 0);
+	}
 	ASSERT_EQ(0, vd_pin_cpu());
 	ASSERT_TRUE(vt_exists(self->dev)) TH_LOG("%s missing", self->dev);
 	self->rot_saved = -1;
@@ -136,6 +161,7 @@ TEST_F_TIMEOUT(bench, swapoff_many_processes, 3600)
 	long swap_kb = bench_env_long("VSWAP_BENCH_SWAP_KB", 1024);
 	long rounds = bench_env_long("VSWAP_BENCH_ROUNDS", 1);
 	const char *sizes_env = getenv("VSWAP_BENCH_RESIDENT_MB");
+	int nr_modes = self->stock_only ? MODE_VSWAP : NR_MODES;
 	struct swapoff_time best[MAX_SIZES][NR_MODES];
 	long sizes[MAX_SIZES];
 	char buf[128], *p, *save;
@@ -156,7 +182,7 @@ TEST_F_TIMEOUT(bench, swapoff_many_processes, 3600)
 	       rounds);
 
 	for (i = 0; i < nsizes; i++) {
-		for (mode = 0; mode < NR_MODES; mode++) {
+		for (mode = 0; mode < nr_modes; mode++) {
 			best[i][mode].wall = 1e9;
 			best[i][mode].sys = 0;
 			if (mode) {
@@ -176,6 +202,12 @@ TEST_F_TIMEOUT(bench, swapoff_many_processes, 3600)
 				if (t.wall < best[i][mode].wall)
 					best[i][mode] = t;
 			}
+		}
+		if (self->stock_only) {
+			vt_log("bench: swapoff %ld procs x %ld KiB swapped + %ld MiB resident each: stock %.1f ms (sys %.1f)",
+			       procs, swap_kb, sizes[i], best[i][0].wall * 1e3,
+			       best[i][0].sys * 1e3);
+			continue;
 		}
 		vt_log("bench: swapoff %ld procs x %ld KiB swapped + %ld MiB resident each: stock %.1f ms (sys %.1f), vswap %.1f ms (sys %.1f), stock/vswap %.2fx",
 		       procs, swap_kb, sizes[i], best[i][0].wall * 1e3,
