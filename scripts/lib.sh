@@ -174,12 +174,19 @@ result_file_args() {
 
 # ---- Build phases ----------------------------------------------------------
 # build_tests [NAME...]: the test binaries of tests/*.c in $VSWAP_OUT/tests
-# (binaries whose source is gone are dropped); each NAME must be built.
+# (binaries whose source is gone are dropped) and the kernel selftests of
+# tests/kselftests.mk; each NAME must be built.  Everything another
+# checkout built into the same $VSWAP_CACHE is dropped first
+# ($VSWAP_OUT/tests-tree names the last one): its binaries may be newer
+# than this checkout's sources, and make would keep them.
 # Note: runs inside `phase ... || ...`, where set -e is off: check each step.
 # shellcheck disable=SC2317  # invoked indirectly via phase
 build_tests() {
 	log "building test binaries..."
 	local t src
+	if [ "$(cat "$VSWAP_OUT/tests-tree" 2>/dev/null || true)" != "$VSWAP_ROOT" ]; then
+		rm -rf "$VSWAP_OUT/tests" "$VSWAP_OUT/tests-lib" "$VSWAP_OUT/kselftests" "$VSWAP_OUT/tests-tree"
+	fi
 	mkdir -p "$VSWAP_OUT/tests"
 	for t in "$VSWAP_OUT"/tests/*; do
 		[ -e "$t" ] || continue
@@ -187,6 +194,7 @@ build_tests() {
 		[ -f "$src" ] || rm -f "$t"
 	done
 	make -s -C "$VSWAP_ROOT/tests" -j"$NPROC" KSRC="$KSRC" KHDR="$KBUILD/usr/include" OUT="$VSWAP_OUT/tests" all || return 1
+	echo "$VSWAP_ROOT" >"$VSWAP_OUT/tests-tree"
 	for t in "$@"; do
 		if [ ! -x "$VSWAP_OUT/tests/$t" ]; then
 			log "no test named '$t'; available: $(make -s -C "$VSWAP_ROOT/tests" list | xargs)"
