@@ -44,6 +44,7 @@
 #include <linux/jiffies.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/swap.h>
 #include <linux/swap_ops.h>
@@ -104,10 +105,23 @@ static void vswap_phys_cache_used(struct vswap_phys_cache *c)
 				   VSWAP_PHYS_IDLE);
 }
 
-/* Under @c->free_lock */
+static int vswap_slot_cmp(const void *a, const void *b)
+{
+	const swp_entry_t *x = a, *y = b;
+
+	return x->val < y->val ? -1 : x->val > y->val;
+}
+
+/*
+ * Under @c->free_lock.  Sorted, the batch frees runs of adjacent slots
+ * at once, a device at a time (swap_ops_phys_free()).
+ */
 static void vswap_phys_cache_flush(struct vswap_phys_cache *c)
 {
 	lockdep_assert_held(&c->free_lock);
+	if (c->nr_freed > 1)
+		sort(c->freed, c->nr_freed, sizeof(c->freed[0]),
+		     vswap_slot_cmp, NULL);
 	if (c->nr_freed)
 		swap_ops_phys_free(c->freed, c->nr_freed);
 	c->nr_freed = 0;
