@@ -114,14 +114,21 @@ static int vswap_slot_cmp(const void *a, const void *b)
 
 /*
  * Under @c->free_lock.  Sorted, the batch frees runs of adjacent slots
- * at once, a device at a time (swap_ops_phys_free()).
+ * at once, a device at a time (swap_ops_phys_free()).  Runs freed whole
+ * (swapoff, exit) come sorted: sort() would still compare n log n times.
  */
 static void vswap_phys_cache_flush(struct vswap_phys_cache *c)
 {
+	unsigned int i;
+
 	lockdep_assert_held(&c->free_lock);
-	if (c->nr_freed > 1)
-		sort(c->freed, c->nr_freed, sizeof(c->freed[0]),
-		     vswap_slot_cmp, NULL);
+	for (i = 1; i < c->nr_freed; i++) {
+		if (c->freed[i].val < c->freed[i - 1].val) {
+			sort(c->freed, c->nr_freed, sizeof(c->freed[0]),
+			     vswap_slot_cmp, NULL);
+			break;
+		}
+	}
 	if (c->nr_freed)
 		swap_ops_phys_free(c->freed, c->nr_freed);
 	c->nr_freed = 0;
