@@ -174,7 +174,8 @@ long vd_pageout_anon(const struct vd_region *r, size_t first,
 
 /*
  * Map @n pages, fill them with (@seed, @mix), count the kinds into @k and
- * MADV_PAGEOUT all of them (asserts that every page left).
+ * MADV_PAGEOUT all of them (asserts that every page left), all on the
+ * CPU it runs on.
  */
 void vd_region_out(struct __test_metadata *_metadata,
 		   struct vd_region *r, size_t n, __u64 seed,
