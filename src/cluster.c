@@ -320,8 +320,28 @@ static struct vswap_cluster *vswap_cluster_zalloc(gfp_t gfp)
 	return c;
 }
 
+/*
+ * Where a CPU looks for a free cluster index: from the start of a swap
+ * cache address space (and zswap tree) of its own, SWAP_OPS_SPACE_PAGES
+ * slots per CPU, so that CPUs swapping at once do not queue on one
+ * i_pages or tree lock; stock's per-CPU clusters, spread over a device,
+ * do not either.  Within it, the lowest free index keeps the mapped part
+ * of swap_map small: one swap_map page and one address space per CPU.
+ * Where that part is full, the lowest free index of the whole space.
+ */
+static u32 vswap_cluster_start(void)
+{
+	unsigned long spaces = vswap.capacity / SWAP_OPS_SPACE_PAGES;
+
+	if (spaces < 2)
+		return 0;
+	return raw_smp_processor_id() % spaces *
+		(SWAP_OPS_SPACE_PAGES / VSWAP_CLUSTER);
+}
+
 static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 {
+	u32 last = vswap.capacity / VSWAP_CLUSTER - 1;
 	struct vswap_cluster *c;
 	u32 index;
 	int err;
@@ -333,9 +353,11 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	c->owned = true;	/* the CPU that makes it allocates from it */
 	c->gen = atomic_inc_return(&vswap.cluster_gen);
 
-	/* The lowest free index keeps the mapped part of swap_map small */
 	err = xa_alloc(&vswap.clusters, &index, NULL,
-		       XA_LIMIT(0, vswap.capacity / VSWAP_CLUSTER - 1), gfp);
+		       XA_LIMIT(vswap_cluster_start(), last), gfp);
+	if (err == -EBUSY)
+		err = xa_alloc(&vswap.clusters, &index, NULL,
+			       XA_LIMIT(0, last), gfp);
 	if (err)
 		goto free;
 	c->index = index;
