@@ -8,13 +8,17 @@
  * the count of a slot that was just freed (a stale page table entry seen
  * by swap readahead, say), and such a read must find 0, not fault.
  *
- * With each page come the locks of its 8 clusters, which the core takes
- * (through ->cluster) around every swap_map change, and vswap around every
- * allocation and free: no lock shared by all CPUs is on the per-page path.
+ * With each page come the heads of its 8 clusters (struct
+ * vswap_cluster_head, in the sparse array vswap.heads), kept until unload
+ * too: their locks, which the core takes (through ->cluster) around every
+ * swap_map change, and vswap around every allocation and free, so that no
+ * lock shared by all CPUs is on the per-page path; and the pointers by
+ * which a slot's cluster is found without a tree walk.
  *
  * Clusters hold the backend table and memcg ids of their slots.  They live
- * in vswap.clusters from the allocation of their first slot to the free of
- * their last, and are freed after an RCU grace period.  Each CPU allocates
+ * in vswap.clusters (which hands out their numbers) and in their heads from
+ * the allocation of their first slot to the free of their last, and are
+ * freed after an RCU grace period.  Each CPU allocates
  * from a cluster of its own (vswap.current_cluster) until it is full, then
  * takes the next from vswap.nonfull or makes a new one: CPUs swapping at
  * once do not share a cluster lock.  A CPU's own cluster outlives its last
@@ -52,66 +56,6 @@
 #define VSWAP_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOMEMALLOC | __GFP_NOWARN)
 
 /*
- * Reclaim swaps out through vswap_alloc() and may need a new swap_map page
- * here: what is allocated under map_lock (the page, xarray nodes, kernel
- * page tables) must not swap out, or reclaim would wait for map_lock held
- * by a task that waits for reclaim.  memalloc_noio_save() keeps reclaim
- * from swapping (it needs __GFP_IO) without granting the reserves.
- *
- * A page is published in map_pages only once it is mapped: the lockless
- * check below lets the caller read its swap_map bytes at once.
- */
-static int vswap_map_page(unsigned long pgidx, gfp_t gfp)
-{
-	struct vswap_map_block *block;
-	unsigned int noio, i;
-	unsigned long addr;
-	struct page *page;
-	int err = 0;
-
-	if (xa_load(&vswap.map_pages, pgidx)) {
-		smp_rmb();	/* the page's contents after it: xa_store() */
-		return 0;
-	}
-
-	mutex_lock(&vswap.map_lock);
-	noio = memalloc_noio_save();
-	if (xa_load(&vswap.map_pages, pgidx))
-		goto out;
-	err = -ENOMEM;
-	block = kzalloc(sizeof(*block), gfp);
-	if (!block)
-		goto out;
-	for (i = 0; i < VSWAP_MAP_CLUSTERS; i++)
-		spin_lock_init(&block->lock[i].lock);
-	page = alloc_page(gfp | __GFP_ZERO);
-	if (!page)
-		goto free_block;
-	/* Reserved entries read as NULL; storing over one cannot fail */
-	err = xa_reserve(&vswap.map_pages, pgidx, gfp);
-	if (err)
-		goto free_page;
-	addr = (unsigned long)vswap.map_area->addr + pgidx * PAGE_SIZE;
-	err = vm_area_map_pages(vswap.map_area, addr, addr + PAGE_SIZE, &page);
-	if (err) {
-		xa_release(&vswap.map_pages, pgidx);
-		goto free_page;
-	}
-	block->page = page;
-	xa_store(&vswap.map_pages, pgidx, block, GFP_KERNEL);
-	vswap_stat_add(VSWAP_MAP_PAGES, 1);
-	goto out;
-free_page:
-	__free_page(page);
-free_block:
-	kfree(block);
-out:
-	memalloc_noio_restore(noio);
-	mutex_unlock(&vswap.map_lock);
-	return err;
-}
-
-/*
  * Map the pages under [@start, @start + @size) of @area not mapped yet;
  * under map_lock, which makes the check and the mapping one step.
  */
@@ -135,6 +79,65 @@ static int vswap_map_range(struct vm_struct *area, void *start, size_t size,
 		atomic_long_inc(&vswap.space_pages);
 	}
 	return 0;
+}
+
+/*
+ * Reclaim swaps out through vswap_alloc() and may need a new swap_map page
+ * here: what is allocated under map_lock (the page, xarray nodes, kernel
+ * page tables) must not swap out, or reclaim would wait for map_lock held
+ * by a task that waits for reclaim.  memalloc_noio_save() keeps reclaim
+ * from swapping (it needs __GFP_IO) without granting the reserves.
+ *
+ * A page is published in map_pages only once it is mapped: the lockless
+ * check below lets the caller read its swap_map bytes at once.
+ */
+static int vswap_map_page(unsigned long pgidx, gfp_t gfp)
+{
+	struct vswap_cluster_head *heads = vswap.heads + pgidx * VSWAP_MAP_CLUSTERS;
+	unsigned int noio, i;
+	unsigned long addr;
+	struct page *page;
+	int err = 0;
+
+	if (xa_load(&vswap.map_pages, pgidx)) {
+		smp_rmb();	/* the page's contents after it: xa_store() */
+		return 0;
+	}
+
+	mutex_lock(&vswap.map_lock);
+	noio = memalloc_noio_save();
+	if (xa_load(&vswap.map_pages, pgidx))
+		goto out;
+	/* the heads of its clusters first: a page of heads is shared */
+	err = vswap_map_range(vswap.heads_area, heads,
+			      VSWAP_MAP_CLUSTERS * sizeof(*heads), gfp);
+	if (err)
+		goto out;
+	for (i = 0; i < VSWAP_MAP_CLUSTERS; i++)
+		spin_lock_init(&heads[i].lock.lock);
+	err = -ENOMEM;
+	page = alloc_page(gfp | __GFP_ZERO);
+	if (!page)
+		goto out;
+	/* Reserved entries read as NULL; storing over one cannot fail */
+	err = xa_reserve(&vswap.map_pages, pgidx, gfp);
+	if (err)
+		goto free_page;
+	addr = (unsigned long)vswap.map_area->addr + pgidx * PAGE_SIZE;
+	err = vm_area_map_pages(vswap.map_area, addr, addr + PAGE_SIZE, &page);
+	if (err) {
+		xa_release(&vswap.map_pages, pgidx);
+		goto free_page;
+	}
+	xa_store(&vswap.map_pages, pgidx, page, GFP_KERNEL);
+	vswap_stat_add(VSWAP_MAP_PAGES, 1);
+	goto out;
+free_page:
+	__free_page(page);
+out:
+	memalloc_noio_restore(noio);
+	mutex_unlock(&vswap.map_lock);
+	return err;
 }
 
 /* Free @area with the pages mapped in it */
@@ -206,11 +209,15 @@ int vswap_map_init(void)
 	int err = -ENOMEM;
 
 	vswap.map_area = get_vm_area(PAGE_ALIGN(vswap.capacity), VM_SPARSE);
+	vswap.heads_area = get_vm_area(vswap.capacity / VSWAP_CLUSTER *
+				       sizeof(*vswap.heads), VM_SPARSE);
 	vswap.spaces_area = get_vm_area(nr * sizeof(struct address_space),
 					VM_SPARSE);
 	vswap.trees_area = get_vm_area(nr * sizeof(struct xarray), VM_SPARSE);
-	if (!vswap.map_area || !vswap.spaces_area || !vswap.trees_area)
+	if (!vswap.map_area || !vswap.heads_area || !vswap.spaces_area ||
+	    !vswap.trees_area)
 		goto free;
+	vswap.heads = vswap.heads_area->addr;
 	vswap.maps.swap_map = vswap.map_area->addr;
 	vswap.maps.spaces = vswap.spaces_area->addr;
 	vswap.maps.zswap_trees = vswap.trees_area->addr;
@@ -224,38 +231,37 @@ int vswap_map_init(void)
 free:
 	vswap_free_area(vswap.trees_area);
 	vswap_free_area(vswap.spaces_area);
+	vswap_free_area(vswap.heads_area);
 	vswap_free_area(vswap.map_area);
 	return err;
 }
 
 void vswap_map_exit(void)
 {
-	struct vswap_map_block *block;
-	unsigned long idx;
-
 	vswap_free_area(vswap.trees_area);
 	vswap_free_area(vswap.spaces_area);
 	xa_destroy(&vswap.spaces);
-	free_vm_area(vswap.map_area);
-	xa_for_each(&vswap.map_pages, idx, block) {
-		__free_page(block->page);
-		kfree(block);
-	}
+	vswap_free_area(vswap.heads_area);
+	vswap_free_area(vswap.map_area);
 	xa_destroy(&vswap.map_pages);
 }
 
 /*
- * The swap_ops ->cluster callback: the lock of @offset's cluster.  Its
- * block stays from the first use of the cluster until unload.
+ * The swap_ops ->cluster callback: the lock of @offset's cluster.  The
+ * core asks only for slots vswap has handed out (and the aligned blocks
+ * of 32 slots around them, in the same cluster), whose heads are mapped
+ * from the first use of their cluster until unload: it reads their
+ * swap_map bytes, mapped with the heads, as well.
  */
 struct swap_cluster_info *vswap_cluster_lock(unsigned long offset)
 {
-	struct vswap_map_block *block;
+	return &vswap.heads[offset / VSWAP_CLUSTER].lock;
+}
 
-	block = xa_load(&vswap.map_pages, offset / SLOTS_PER_MAP_PAGE);
-	if (!block)
-		return NULL;
-	return &block->lock[offset / VSWAP_CLUSTER % VSWAP_MAP_CLUSTERS];
+/* The cluster of @offset, or NULL; see struct vswap_cluster_head */
+static struct vswap_cluster *vswap_cluster_of(unsigned long offset)
+{
+	return READ_ONCE(vswap.heads[offset / VSWAP_CLUSTER].cluster);
 }
 
 /* Top up every CPU's spare cluster; see VSWAP_GFP */
@@ -368,6 +374,8 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 		goto erase;
 	/* Publish only now, for vswap_word_of(); the entry is allocated */
 	xa_store(&vswap.clusters, index, c, gfp);
+	/* set up before seen: pairs with vswap_cluster_of()'s READ_ONCE() */
+	smp_store_release(&vswap.heads[index].cluster, c);
 	vswap_stat_add(VSWAP_CLUSTERS, 1);
 	return c;
 erase:
@@ -377,15 +385,22 @@ free:
 	return NULL;
 }
 
+static spinlock_t *vswap_cluster_spinlock(struct vswap_cluster *c)
+{
+	return &vswap_cluster_lock((unsigned long)c->index * VSWAP_CLUSTER)->lock;
+}
+
 static void vswap_cluster_free_rcu(struct rcu_head *rcu)
 {
 	kmem_cache_free(vswap.cluster_cache,
 			container_of(rcu, struct vswap_cluster, rcu));
 }
 
-/* Take @c, with no slot in use, out of vswap.clusters, and free it */
+/* Take @c, with no slot in use, out of vswap.clusters and its head; free it */
 static void vswap_cluster_erase(struct vswap_cluster *c)
 {
+	lockdep_assert_held(vswap_cluster_spinlock(c));
+	WRITE_ONCE(vswap.heads[c->index].cluster, NULL);
 	xa_erase(&vswap.clusters, c->index);
 	vswap_stat_add(VSWAP_CLUSTERS, -1);
 	call_rcu(&c->rcu, vswap_cluster_free_rcu);
@@ -394,11 +409,6 @@ static void vswap_cluster_erase(struct vswap_cluster *c)
 static unsigned int cluster_capacity(struct vswap_cluster *c)
 {
 	return VSWAP_CLUSTER - (c->index == 0);	/* slot 0 */
-}
-
-static spinlock_t *vswap_cluster_spinlock(struct vswap_cluster *c)
-{
-	return &vswap_cluster_lock((unsigned long)c->index * VSWAP_CLUSTER)->lock;
 }
 
 /*
@@ -441,7 +451,7 @@ static struct vswap_cluster *vswap_hint_cluster(struct swap_cluster_info *ci,
 	struct vswap_cluster *c;
 
 	lockdep_assert_held(&ci->lock);
-	c = xa_load(&vswap.clusters, (u32)hint - 1);
+	c = vswap_cluster_of(((u32)hint - 1) * VSWAP_CLUSTER);
 	return c && c->gen == hint >> 32 ? c : NULL;
 }
 
@@ -454,8 +464,6 @@ static void vswap_cluster_disown(u64 hint)
 	struct swap_cluster_info *ci = vswap_hint_lock(hint);
 	struct vswap_cluster *c;
 
-	if (!ci)
-		return;
 	spin_lock(&ci->lock);
 	c = vswap_hint_cluster(ci, hint);
 	if (c) {
@@ -612,7 +620,7 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 	unsigned long word;
 	bool full;
 
-	c = xa_load(&vswap.clusters, offset / VSWAP_CLUSTER);
+	c = vswap_cluster_of(offset);
 	if (WARN_ON_ONCE(!c || nr > c->used))
 		return;
 	lockdep_assert_held(vswap_cluster_spinlock(c));
@@ -660,9 +668,9 @@ static void vswap_cluster_idle(struct work_struct *work)
 
 	for_each_possible_cpu(cpu) {
 		hint = READ_ONCE(*per_cpu_ptr(vswap.current_cluster, cpu));
-		ci = hint ? vswap_hint_lock(hint) : NULL;
-		if (!ci)
+		if (!hint)
 			continue;
+		ci = vswap_hint_lock(hint);
 		spin_lock(&ci->lock);
 		c = vswap_hint_cluster(ci, hint);
 		if (c && !c->used && c->idle) {
@@ -709,7 +717,7 @@ unsigned long *vswap_word_of(swp_entry_t entry)
 	unsigned long offset = swp_offset(entry);
 	struct vswap_cluster *c;
 
-	c = xa_load(&vswap.clusters, offset / VSWAP_CLUSTER);
+	c = vswap_cluster_of(offset);
 	return c ? &c->table[offset % VSWAP_CLUSTER] : NULL;
 }
 
@@ -724,6 +732,6 @@ unsigned short *vswap_cgroup_id(swp_entry_t entry)
 	unsigned long offset = swp_offset(entry);
 	struct vswap_cluster *c;
 
-	c = xa_load(&vswap.clusters, offset / VSWAP_CLUSTER);
+	c = vswap_cluster_of(offset);
 	return c ? &c->memcg_id[offset % VSWAP_CLUSTER] : NULL;
 }

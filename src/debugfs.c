@@ -42,16 +42,15 @@ const char * const vswap_file_names[VSWAP_NR_FILES] = {
 
 /*
  * Memory vswap spends on slots: clusters (with their slab overhead), the
- * mapped swap_map pages with their cluster locks, and the pages mapped for
- * swap cache address spaces and zswap trees.
+ * mapped swap_map pages, and the pages mapped for cluster heads, swap
+ * cache address spaces and zswap trees.
  */
 size_t vswap_metadata_bytes(void)
 {
 	return vswap_stat_read(VSWAP_CLUSTERS) *
 		kmem_cache_size(vswap.cluster_cache) +
-		vswap_stat_read(VSWAP_MAP_PAGES) *
-		(PAGE_SIZE + sizeof(struct vswap_map_block)) +
-		atomic_long_read(&vswap.space_pages) * PAGE_SIZE;
+		(vswap_stat_read(VSWAP_MAP_PAGES) +
+		 atomic_long_read(&vswap.space_pages)) * PAGE_SIZE;
 }
 
 /* The value of file @item (an index of vswap_file_names) */

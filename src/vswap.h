@@ -79,25 +79,36 @@ static inline unsigned short vswap_decode_memcg(unsigned long word)
 #define VSWAP_MAP_CLUSTERS	(PAGE_SIZE / VSWAP_CLUSTER)
 
 /*
- * A page of swap_map and the locks of its clusters (the swap_ops
- * ->cluster locks): mapped on first use and kept until unload, so that
- * the lock of a slot the core looks at is always the same.  Each lock
- * protects its cluster's swap_map bytes, the fields of its struct
- * vswap_cluster marked so, and the backend words and memcg ids of slots
- * that no folio holds.
+ * What is looked up by cluster number, on every swap_map change and every
+ * backend lookup: an index into a sparse array (vswap.heads, VM_SPARSE),
+ * not a tree walk.  The heads of the 8 clusters of a swap_map page are
+ * mapped with that page and kept until unload, so that the lock of a slot
+ * the core looks at is always the same.
  */
-struct vswap_map_block {
-	struct page *page;
-	struct swap_cluster_info lock[VSWAP_MAP_CLUSTERS];
+struct vswap_cluster_head {
+	/*
+	 * The swap_ops ->cluster lock.  It protects its cluster's swap_map
+	 * bytes, the fields of its struct vswap_cluster marked so, and the
+	 * backend words and memcg ids of slots that no folio holds.
+	 */
+	struct swap_cluster_info lock;
+	/*
+	 * The cluster, or NULL: published set up (a release store), cleared
+	 * under the cluster lock when it is erased; read locklessly (the
+	 * reader keeps it alive: RCU, the cluster lock, or a slot in use)
+	 */
+	struct vswap_cluster *cluster;
 };
 
 /*
  * A cluster of VSWAP_CLUSTER slots, allocated when the first of its
  * slots is handed out and freed (after an RCU grace period) when the last
  * one is freed, or, if it is a CPU's own, once it has stayed empty through
- * two runs of vswap.idle_work.  Indexed by cluster number in vswap.clusters; erased there
- * under its cluster lock (and published whole, before any slot is taken).
- * "Cluster lock" is the spinlock vswap_cluster_lock() returns for it.
+ * two runs of vswap.idle_work.  Indexed by cluster number in
+ * vswap.clusters (which hands out the numbers) and in its head (where it
+ * is looked up); published whole in both before any slot is taken, erased
+ * from both under its cluster lock.  "Cluster lock" is the spinlock in its
+ * head, which vswap_cluster_lock() returns.
  */
 struct vswap_cluster {
 	unsigned int index;		/* constant */
@@ -133,7 +144,7 @@ enum vswap_stat {
 	VSWAP_SLOTS_ZSWAP,	/* compressed in zswap */
 	VSWAP_SLOTS_PHYS,	/* on a physical swap device */
 	VSWAP_CLUSTERS,		/* clusters allocated (struct vswap_cluster) */
-	VSWAP_MAP_PAGES,	/* swap_map pages mapped (struct vswap_map_block) */
+	VSWAP_MAP_PAGES,	/* swap_map pages mapped, kept until unload */
 	/* events: pages written out to ... */
 	VSWAP_SWPOUT_ZERO,	/* the zero backend */
 	VSWAP_SWPOUT_ZSWAP,	/* zswap */
@@ -177,10 +188,12 @@ struct vswap {
 	struct vm_struct *spaces_area, *trees_area;
 	struct swap_ops_maps maps;	/* the three areas, for the core */
 	struct xarray spaces;		/* the ones set up so far */
-	atomic_long_t space_pages;	/* pages mapped for them */
-	struct xarray map_pages;	/* struct vswap_map_block by page */
+	atomic_long_t space_pages;	/* pages mapped for them and heads */
+	struct xarray map_pages;	/* struct page of swap_map by index */
+	struct vm_struct *heads_area;	/* the sparse vswap.heads */
+	struct vswap_cluster_head *heads;	/* by cluster number */
 	struct mutex map_lock;		/* serialises mapping them */
-	struct xarray clusters;		/* struct vswap_cluster by index */
+	struct xarray clusters;		/* the clusters, for allocation */
 	spinlock_t list_lock;		/* protects nonfull */
 	struct list_head nonfull;	/* clusters with a free slot */
 	/*
