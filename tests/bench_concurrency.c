@@ -255,12 +255,16 @@ static bool have_lock_stat(void)
  * Workload processes
  */
 
-/* Wait (bounded) until no page is under writeback, e.g. to a disk. */
+/*
+ * Wait (bounded) until no page is under writeback, e.g. to a disk.  It
+ * polls /proc/vmstat, not /proc/meminfo: meminfo takes swap_lock (in
+ * si_swapinfo()), and the lock table would count the polls as swapping.
+ */
 static void wait_writeback(void)
 {
 	int i;
 
-	for (i = 0; i < 2000 && read_meminfo_kb("Writeback") > 0; i++)
+	for (i = 0; i < 2000 && read_vmstat("nr_writeback") > 0; i++)
 		usleep(1000);
 }
 
@@ -669,8 +673,8 @@ static const struct known_class known[] = {
 	{ "swap_lock", "global" },
 	{ "&block->lock[i].lock", "per-cluster, vswap" },
 	{ "&cluster_info[i].lock", "per-cluster, physical device" },
-	{ "&swap_cgroup_ctrl[type].lock", "swap_cgroup, per type" },
-	{ "&ctrl->lock", "swap_cgroup, per type" },
+	{ "&swap_cgroup_ctrl[type].lock", "swap_cgroup, virtual type" },
+	{ "&ctrl->lock", "swap_cgroup, physical device" },
 	{ "&cache->free_lock", "swap slot cache, per CPU" },
 	{ "&cache->alloc_lock", "swap slot cache, per CPU" },
 	{ "&class->lock", "zsmalloc size class (name not unique)" },
