@@ -90,6 +90,8 @@ vd_holder_main(struct vd_holders *h, size_t swap_pages, size_t res_pages,
 			for (i = 0; i < res_pages; i++)
 				memset(res + i * VT_PAGE_SIZE, (int)(i | 1),
 				       VT_PAGE_SIZE);
+		if (b == 'k' && mlock(res, res_pages * VT_PAGE_SIZE))
+			b = 'l';
 	}
 	if (b == 'k' && vd_region_map(&r, swap_pages, false))
 		b = 'm';

@@ -37,8 +37,9 @@ int vd_child_finish(struct vd_child *c, struct vd_env *env);
 
 /*
  * A group of processes that each hold a swapped-out region (and optionally
- * resident memory) and block on a pipe, so that the parent can act (e.g.
- * swapoff) while their virtual entries are mapped.
+ * resident memory, mlock()ed: reclaim the parent asks for cannot swap it
+ * out) and block on a pipe, so that the parent can act (e.g. swapoff)
+ * while their virtual entries are mapped.
  *
  * Holder i fills @swap_pages pages with (@seed + i, @mix), pages all of
  * them out, writes one byte to the ready pipe ('k': ok, else the step that
