@@ -12,8 +12,11 @@
 #   scripts/bench-swapoff.sh 100 2048 0,4 3     # procs, KiB swapped, resident list, rounds
 #
 # Keep procs x (swapped + resident) well under the guest's 2 GiB.
-# Env: VSWAP_FLAVOR, VSWAP_VM_TIMEOUT (default 2400 s), VSWAP_ACCEL,
-#      VSWAP_VERBOSE, VSWAP_CACHE (as for scripts/test.sh).
+# Before each swapoff the clean swap cache copies that swap-out leaves are
+# dropped, so that swapoff reads every page from the disk;
+# VSWAP_BENCH_CACHED=1 keeps them (swapoff then reads nothing).
+# Env: VSWAP_BENCH_CACHED, VSWAP_FLAVOR, VSWAP_VM_TIMEOUT (default 2400 s),
+#      VSWAP_ACCEL, VSWAP_VERBOSE, VSWAP_CACHE (as for scripts/test.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +31,6 @@ ROUNDS=${4:-3}
 case $PROCS$SWAP_KB$ROUNDS in *[!0-9]*) usage_die "procs, KiB and rounds must be numbers, got '$PROCS' '$SWAP_KB' '$ROUNDS'" ;; esac
 case $RESIDENT in '' | *[!0-9,]*) usage_die "resident sizes must be a comma-separated list of MiB, got '$RESIDENT'" ;; esac
 
-log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE, $PROCS procs x $SWAP_KB KiB, resident $RESIDENT MiB, $ROUNDS round(s)"
+log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE, $PROCS procs x $SWAP_KB KiB, resident $RESIDENT MiB, $ROUNDS round(s)${VSWAP_BENCH_CACHED:+, swap cache kept}"
 run_bench bench-swapoff bench_swapoff "${VSWAP_VM_TIMEOUT:-2400}" \
-	"vswap.bench_procs=$PROCS vswap.bench_swap_kb=$SWAP_KB vswap.bench_resident_mb=$RESIDENT vswap.bench_rounds=$ROUNDS"
+	"vswap.bench_procs=$PROCS vswap.bench_swap_kb=$SWAP_KB vswap.bench_resident_mb=$RESIDENT vswap.bench_rounds=$ROUNDS${VSWAP_BENCH_CACHED:+ vswap.bench_cached=$VSWAP_BENCH_CACHED}"

@@ -26,6 +26,8 @@
  *                               (default "0,2")
  *   $VSWAP_BENCH_ROUNDS         rounds per configuration, the best is
  *                               reported (default 1)
+ *   $VSWAP_BENCH_CACHED         "1": keep the swap cache copies (swapoff
+ *                               finds the pages in memory, reads nothing)
  *   $VSWAP_BENCH_MODES          "stock": the stock configuration only,
  *                               vswap never loaded, so that the kernel may
  *                               be one without the hooks
@@ -103,7 +105,8 @@ FIXTURE_TEARDOWN_PARENT(bench)
  * Start the holders in cgroup @cg, then drop the clean swap cache copies
  * that swap-out leaves behind (until reclaim wants their memory), so that
  * swapoff finds every page on the disk only, as after real memory
- * pressure.  Reclaim is asked for just their size, so that it takes them
+ * pressure ($VSWAP_BENCH_CACHED=1: kept, swapoff then finds the pages in
+ * memory).  Reclaim is asked for just their size, so that it takes them
  * (the inactive list's tail) and not the holders' resident memory.
  * Returns what the holders' swap cache still holds, in bytes (a figure
  * for the log; reclaim may leave a few pages under writeback).
@@ -123,6 +126,8 @@ static long long holders_start_evicted(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, cg_enter(CG_ROOT, 0)) TH_LOG("enter %s", CG_ROOT);
 	ASSERT_EQ(0, ret) TH_LOG("holders: %s", strerror(-ret));
 	cached = cg_read_key_ll(cg, "memory.stat", "swapcached");
+	if (bench_env_long("VSWAP_BENCH_CACHED", 0) == 1)
+		return cached;
 	for (i = 0; i < 100 && cached > 0; i++) {
 		snprintf(size, sizeof(size), "%lld", cached);
 		cg_write(cg, "memory.reclaim", size);

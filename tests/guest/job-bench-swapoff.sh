@@ -12,6 +12,8 @@
 #   vswap.bench_rounds=N       rounds per configuration (default 3)
 #   vswap.bench_modes=stock    the stock configuration only, vswap never
 #                              loaded (scripts/bench-pristine.sh)
+#   vswap.bench_cached=1       keep the swap cache copies swap-out leaves:
+#                              swapoff finds the pages in memory
 # Emits "VSWAP: BENCH <figures>" for every figure line and finally
 # "VSWAP: BENCH-DONE rc=..".  Fails only if the benchmark binary failed
 # (bad data, swapoff error, setup failure), never on timing.
@@ -21,6 +23,7 @@ VSWAP_BENCH_SWAP_KB=2048
 VSWAP_BENCH_RESIDENT_MB=0,2,4
 VSWAP_BENCH_ROUNDS=3
 VSWAP_BENCH_MODES=
+VSWAP_BENCH_CACHED=
 # shellcheck disable=SC2013  # words, not lines
 for arg in $(cat /proc/cmdline); do
 	case $arg in
@@ -29,9 +32,10 @@ for arg in $(cat /proc/cmdline); do
 	vswap.bench_resident_mb=*) VSWAP_BENCH_RESIDENT_MB=${arg#*=} ;;
 	vswap.bench_rounds=*) VSWAP_BENCH_ROUNDS=${arg#*=} ;;
 	vswap.bench_modes=*) VSWAP_BENCH_MODES=${arg#*=} ;;
+	vswap.bench_cached=*) VSWAP_BENCH_CACHED=${arg#*=} ;;
 	esac
 done
-export VSWAP_BENCH_PROCS VSWAP_BENCH_SWAP_KB VSWAP_BENCH_RESIDENT_MB VSWAP_BENCH_ROUNDS VSWAP_BENCH_MODES
+export VSWAP_BENCH_PROCS VSWAP_BENCH_SWAP_KB VSWAP_BENCH_RESIDENT_MB VSWAP_BENCH_ROUNDS VSWAP_BENCH_MODES VSWAP_BENCH_CACHED
 
-echo "bench-swapoff: ${VSWAP_BENCH_PROCS} procs x ${VSWAP_BENCH_SWAP_KB} KiB, resident ${VSWAP_BENCH_RESIDENT_MB} MiB, ${VSWAP_BENCH_MODES:+modes $VSWAP_BENCH_MODES, }$(nproc) CPUs, kernel $(uname -r)"
+echo "bench-swapoff: ${VSWAP_BENCH_PROCS} procs x ${VSWAP_BENCH_SWAP_KB} KiB, resident ${VSWAP_BENCH_RESIDENT_MB} MiB, ${VSWAP_BENCH_MODES:+modes $VSWAP_BENCH_MODES, }${VSWAP_BENCH_CACHED:+swap cache kept, }$(nproc) CPUs, kernel $(uname -r)"
 bench_run bench_swapoff
