@@ -76,7 +76,7 @@ static int vswap_map_range(struct vm_struct *area, void *start, size_t size,
 			__free_page(page);
 			return -ENOMEM;
 		}
-		atomic_long_inc(&vswap.space_pages);
+		atomic_long_inc(&vswap.sparse_pages);
 	}
 	return 0;
 }
@@ -209,7 +209,10 @@ int vswap_map_init(void)
 	int err = -ENOMEM;
 
 	vswap.map_area = get_vm_area(PAGE_ALIGN(vswap.capacity), VM_SPARSE);
-	vswap.heads_area = get_vm_area(vswap.capacity / VSWAP_CLUSTER *
+	/* vswap_map_page() maps the heads of a whole page's clusters */
+	vswap.heads_area = get_vm_area(DIV_ROUND_UP(vswap.capacity,
+						    SLOTS_PER_MAP_PAGE) *
+				       VSWAP_MAP_CLUSTERS *
 				       sizeof(*vswap.heads), VM_SPARSE);
 	vswap.spaces_area = get_vm_area(nr * sizeof(struct address_space),
 					VM_SPARSE);
@@ -326,28 +329,43 @@ static struct vswap_cluster *vswap_cluster_zalloc(gfp_t gfp)
 	return c;
 }
 
-/*
- * Where a CPU looks for a free cluster index: from the start of a swap
- * cache address space (and zswap tree) of its own, SWAP_OPS_SPACE_PAGES
- * slots per CPU, so that CPUs swapping at once do not queue on one
- * i_pages or tree lock; stock's per-CPU clusters, spread over a device,
- * do not either.  Within it, the lowest free index keeps the mapped part
- * of swap_map small: one swap_map page and one address space per CPU.
- * Where that part is full, the lowest free index of the whole space.
- */
-static u32 vswap_cluster_start(void)
-{
-	unsigned long spaces = vswap.capacity / SWAP_OPS_SPACE_PAGES;
+/* Clusters of a swap cache address space (and zswap tree) */
+#define SPACE_CLUSTERS		(SWAP_OPS_SPACE_PAGES / VSWAP_CLUSTER)
+/* How many of its own address spaces a CPU tries before any free index */
+#define SPACE_TRIES		8
 
-	if (spaces < 2)
-		return 0;
-	return raw_smp_processor_id() % spaces *
-		(SWAP_OPS_SPACE_PAGES / VSWAP_CLUSTER);
+/*
+ * Allocate a cluster number.  A CPU looks in address spaces of its own
+ * first (of SWAP_OPS_SPACE_PAGES slots: the CPU's number, then every
+ * nr_cpu_ids-th after it), so that CPUs swapping at once do not queue on
+ * one swap cache i_pages lock or zswap tree lock; stock's per-CPU
+ * clusters, spread over a device, do not either.  Within a space, the
+ * lowest free number keeps the mapped part of swap_map small.  When those
+ * are full, or the type has too few spaces, the lowest free number.
+ */
+static int vswap_cluster_number(u32 *index, gfp_t gfp)
+{
+	unsigned long spaces = DIV_ROUND_UP(vswap.capacity / VSWAP_CLUSTER,
+					    SPACE_CLUSTERS);
+	u32 last = vswap.capacity / VSWAP_CLUSTER - 1;
+	unsigned long space = raw_smp_processor_id();
+	int i, err;
+
+	for (i = 0; i < SPACE_TRIES && spaces > 1 && space < spaces; i++) {
+		err = xa_alloc(&vswap.clusters, index, NULL,
+			       XA_LIMIT(space * SPACE_CLUSTERS,
+					min_t(unsigned long, last,
+					      (space + 1) * SPACE_CLUSTERS - 1)),
+			       gfp);
+		if (err != -EBUSY)
+			return err;
+		space += nr_cpu_ids;
+	}
+	return xa_alloc(&vswap.clusters, index, NULL, XA_LIMIT(0, last), gfp);
 }
 
 static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 {
-	u32 last = vswap.capacity / VSWAP_CLUSTER - 1;
 	struct vswap_cluster *c;
 	u32 index;
 	int err;
@@ -359,11 +377,7 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	c->owned = true;	/* the CPU that makes it allocates from it */
 	c->gen = atomic_inc_return(&vswap.cluster_gen);
 
-	err = xa_alloc(&vswap.clusters, &index, NULL,
-		       XA_LIMIT(vswap_cluster_start(), last), gfp);
-	if (err == -EBUSY)
-		err = xa_alloc(&vswap.clusters, &index, NULL,
-			       XA_LIMIT(0, last), gfp);
+	err = vswap_cluster_number(&index, gfp);
 	if (err)
 		goto free;
 	c->index = index;
@@ -372,10 +386,14 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 		goto erase;
 	if (vswap_map_space((unsigned long)index * VSWAP_CLUSTER, gfp))
 		goto erase;
-	/* Publish only now, for vswap_word_of(); the entry is allocated */
-	xa_store(&vswap.clusters, index, c, gfp);
+	/*
+	 * Publish only now: in its head first, for vswap_word_of() and for
+	 * vswap_take() on a CPU that finds it in vswap.clusters (its entry
+	 * is allocated, the store cannot fail)
+	 */
 	/* set up before seen: pairs with vswap_cluster_of()'s READ_ONCE() */
 	smp_store_release(&vswap.heads[index].cluster, c);
+	xa_store(&vswap.clusters, index, c, gfp);
 	vswap_stat_add(VSWAP_CLUSTERS, 1);
 	return c;
 erase:
@@ -490,8 +508,6 @@ static unsigned long vswap_take(u64 hint)
 	unsigned long base;
 	unsigned int i, n;
 
-	if (!ci)
-		return 0;
 	spin_lock(&ci->lock);
 	/* erased under this lock: if it is there, it stays */
 	c = vswap_hint_cluster(ci, hint);

@@ -50,7 +50,7 @@ size_t vswap_metadata_bytes(void)
 	return vswap_stat_read(VSWAP_CLUSTERS) *
 		kmem_cache_size(vswap.cluster_cache) +
 		(vswap_stat_read(VSWAP_MAP_PAGES) +
-		 atomic_long_read(&vswap.space_pages)) * PAGE_SIZE;
+		 atomic_long_read(&vswap.sparse_pages)) * PAGE_SIZE;
 }
 
 /* The value of file @item (an index of vswap_file_names) */

@@ -13,12 +13,14 @@
  *
  * - swap_map (cluster.c): the core's per-slot reference counts, one byte a
  *   slot, in a VM_SPARSE area whose pages are mapped on demand and kept
- *   until unload, each with the locks of its 8 clusters.
+ *   until unload, each with the heads of its 8 clusters (their locks and
+ *   pointers to them) in another.
  * - the swap cache address spaces and zswap trees of the type (cluster.c),
  *   one each per SWAP_OPS_SPACE_PAGES slots, in two more VM_SPARSE arrays
  *   set up as clusters are created in their range, kept until unload.
- * - clusters (cluster.c): an xarray of struct vswap_cluster indexed by
- *   cluster number, allocated on demand (lowest free index first) and
+ * - clusters (cluster.c): struct vswap_cluster, found through its head by
+ *   cluster number (an xarray hands the numbers out: each CPU's from a
+ *   swap cache address space of its own), allocated on demand and
  *   freed, after an RCU grace period, when their last slot is freed (a
  *   CPU's own cluster once it has stayed empty for a second or two).  A
  *   cluster holds the backend table and the memcg ids of its 512 slots.
@@ -36,8 +38,8 @@
  *
  * Locking
  *
- * - the cluster locks (cluster.c: a swap_cluster_info per cluster, in the
- *   block of its swap_map page, returned to the core by ->cluster) protect
+ * - the cluster locks (cluster.c: a swap_cluster_info per cluster, in its
+ *   head, returned to the core by ->cluster) protect
  *   the cluster's swap_map bytes, its use count and allocation hint, and
  *   the erasure of its struct vswap_cluster.  The core takes
  *   one around every swap_map change of the virtual type, and calls ->free
@@ -54,8 +56,9 @@
  *   without a spinlock held, in ->alloc, which may sleep, and allocates
  *   nothing that could swap out (reclaim swaps out through us).
  * - vswap.phys_writes[type]: writers a swapoff of @type waits for (phys.c).
- * - clusters are looked up with xa_load() under RCU; only in-use slots are
- *   looked up, and an in-use slot keeps its cluster alive.
+ * - a slot's cluster is looked up in its head without a lock; the caller
+ *   keeps it alive: the slot in use, its folio locked, the cluster lock,
+ *   or rcu_read_lock() (lookups that may race with the slot's free).
  *
  * Lifetimes
  *

@@ -188,7 +188,7 @@ struct vswap {
 	struct vm_struct *spaces_area, *trees_area;
 	struct swap_ops_maps maps;	/* the three areas, for the core */
 	struct xarray spaces;		/* the ones set up so far */
-	atomic_long_t space_pages;	/* pages mapped for them and heads */
+	atomic_long_t sparse_pages;	/* pages mapped for them and heads */
 	struct xarray map_pages;	/* struct page of swap_map by index */
 	struct vm_struct *heads_area;	/* the sparse vswap.heads */
 	struct vswap_cluster_head *heads;	/* by cluster number */
