@@ -529,7 +529,7 @@ static bool is_swap_lock(const char *name)
 	static const char * const names[] = {
 		"swap_lock", "swap_avail_lock", "&p->lock",
 		"&swap_virtual_lock_key", "&cluster_info[i].lock",
-		"&block->lock[i].lock", "&si->lock",
+		"&heads[i].lock.lock", "&si->lock",
 	};
 	char base[NAME_LEN];
 	unsigned int i;
@@ -671,7 +671,7 @@ static const struct known_class known[] = {
 	{ "&p->lock", "si->lock, physical device" },
 	{ "swap_avail_lock", "global" },
 	{ "swap_lock", "global" },
-	{ "&block->lock[i].lock", "per-cluster, vswap" },
+	{ "&heads[i].lock.lock", "per-cluster, vswap" },
 	{ "&cluster_info[i].lock", "per-cluster, physical device" },
 	{ "&swap_cgroup_ctrl[type].lock", "swap_cgroup, virtual type" },
 	{ "&ctrl->lock", "swap_cgroup, physical device" },
