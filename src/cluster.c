@@ -241,11 +241,17 @@ free:
 
 void vswap_map_exit(void)
 {
+	struct page *page;
+	unsigned long idx;
+
 	vswap_free_area(vswap.trees_area);
 	vswap_free_area(vswap.spaces_area);
 	xa_destroy(&vswap.spaces);
 	vswap_free_area(vswap.heads_area);
-	vswap_free_area(vswap.map_area);
+	/* map_pages lists swap_map's pages: no walk of its 4 GiB area */
+	free_vm_area(vswap.map_area);
+	xa_for_each(&vswap.map_pages, idx, page)
+		__free_page(page);
 	xa_destroy(&vswap.map_pages);
 }
 
@@ -387,11 +393,11 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	if (vswap_map_space((unsigned long)index * VSWAP_CLUSTER, gfp))
 		goto erase;
 	/*
-	 * Publish only now: in its head first, for vswap_word_of() and for
-	 * vswap_take() on a CPU that finds it in vswap.clusters (its entry
-	 * is allocated, the store cannot fail)
+	 * Publish only now, set up: in its head first, for vswap_word_of()
+	 * and for vswap_take() on a CPU that finds it in vswap.clusters (its
+	 * entry is allocated, the store cannot fail).  The release pairs
+	 * with vswap_cluster_of()'s READ_ONCE().
 	 */
-	/* set up before seen: pairs with vswap_cluster_of()'s READ_ONCE() */
 	smp_store_release(&vswap.heads[index].cluster, c);
 	xa_store(&vswap.clusters, index, c, gfp);
 	vswap_stat_add(VSWAP_CLUSTERS, 1);
