@@ -320,7 +320,7 @@ void vd_region_out(struct __test_metadata *_metadata,
 		   struct vd_region *r, size_t n, __u64 seed,
 		   const struct page_mix *mix, size_t k[3])
 {
-	cpu_set_t all, one;
+	cpu_set_t all;
 	bool pinned;
 	long out;
 
@@ -330,12 +330,7 @@ void vd_region_out(struct __test_metadata *_metadata,
 	 * drains only the batch of the CPU it runs on, so after a migration
 	 * it cannot take them (up to a batch, 31 pages, stayed resident).
 	 */
-	pinned = !sched_getaffinity(0, sizeof(all), &all);
-	if (pinned) {
-		CPU_ZERO(&one);
-		CPU_SET(sched_getcpu(), &one);
-		pinned = !sched_setaffinity(0, sizeof(one), &one);
-	}
+	pinned = !sched_getaffinity(0, sizeof(all), &all) && !vd_pin_cpu();
 	ASSERT_EQ(0, vd_region_map(r, n, false));
 	vd_region_fill(r, 0, n, seed, mix);
 	vd_count_kinds(0, n, seed, mix, k);
