@@ -106,34 +106,25 @@ FIXTURE_TEARDOWN_PARENT(bench)
  * that swap-out leaves behind (until reclaim wants their memory), so that
  * swapoff finds every page on the disk only, as after real memory
  * pressure ($VSWAP_BENCH_CACHED=1: kept, swapoff then finds the pages in
- * memory).  Reclaim is asked for just their size, so that it takes them
- * (the inactive list's tail) and not the holders' resident memory.
- * Returns what the holders' swap cache still holds, in bytes (a figure
- * for the log; reclaim may leave a few pages under writeback).
+ * memory).  The holders' resident memory is mlock()ed: the reclaim
+ * cannot swap it out instead.  Returns what the holders' swap cache still
+ * holds, in bytes (a figure for the log).
  */
 static long long holders_start_evicted(struct __test_metadata *_metadata,
 				       struct vd_holders *h, const char *cg,
 				       int procs, size_t swap_pages,
 				       size_t res_pages)
 {
-	long long cached;
-	char size[32];
-	int i, ret;
+	int ret;
 
 	ASSERT_EQ(0, cg_enter(cg, 0)) TH_LOG("enter %s", cg);
 	ret = vd_holders_start(h, NULL, procs, swap_pages, res_pages, SEED,
 			       &mix_disk);
 	ASSERT_EQ(0, cg_enter(CG_ROOT, 0)) TH_LOG("enter %s", CG_ROOT);
 	ASSERT_EQ(0, ret) TH_LOG("holders: %s", strerror(-ret));
-	cached = cg_read_key_ll(cg, "memory.stat", "swapcached");
 	if (bench_env_long("VSWAP_BENCH_CACHED", 0) == 1)
-		return cached;
-	for (i = 0; i < 100 && cached > 0; i++) {
-		snprintf(size, sizeof(size), "%lld", cached);
-		cg_write(cg, "memory.reclaim", size);
-		cached = cg_read_key_ll(cg, "memory.stat", "swapcached");
-	}
-	return cached;
+		return cg_read_key_ll(cg, "memory.stat", "swapcached");
+	return vd_evict_swap_cache(cg);
 }
 
 /*
