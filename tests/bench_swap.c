@@ -75,15 +75,6 @@ static void __attribute__((constructor)) bench_init(void)
 		results = NULL;
 }
 
-/* Wait (bounded) until no page is under writeback, e.g. to a disk. */
-static void wait_writeback(void)
-{
-	int i;
-
-	for (i = 0; i < 2000 && read_meminfo_kb("Writeback") > 0; i++)
-		usleep(1000);
-}
-
 static void run_workload(struct __test_metadata *_metadata, int cfg,
 			 const char *cg)
 {
@@ -113,7 +104,7 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 		t0 = vd_now();
 		c0 = vd_sys_time();
 		ASSERT_EQ(0, madvise(reg.mem, n * VT_PAGE_SIZE, MADV_PAGEOUT));
-		wait_writeback();
+		vt_wait_writeback();
 		/*
 		 * Disk round trip (@cg set): drop the swap cache copies now
 		 * written, as reclaim would under pressure, so that swap-in

@@ -134,6 +134,14 @@ long long read_vmstat(const char *key)
 	return vt_read_key("/proc/vmstat", key);
 }
 
+void vt_wait_writeback(void)
+{
+	int i;
+
+	for (i = 0; i < 2000 && read_vmstat("nr_writeback") > 0; i++)
+		usleep(1000);
+}
+
 long long read_status_kb(const char *key)
 {
 	return vt_read_key("/proc/self/status", key);

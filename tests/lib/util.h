@@ -117,6 +117,13 @@ long long read_meminfo_kb(const char *key);
 /* /proc/vmstat counter, e.g. read_vmstat("pswpout"); -1 if absent */
 long long read_vmstat(const char *key);
 
+/*
+ * Wait (at most 2 s) until no page is under writeback, e.g. to a disk.
+ * It polls /proc/vmstat, not /proc/meminfo: meminfo takes swap_lock (in
+ * si_swapinfo()), and a lock table would count the polls as swapping.
+ */
+void vt_wait_writeback(void);
+
 /* /proc/self/status value in KiB, e.g. read_status_kb("VmSwap") */
 long long read_status_kb(const char *key);
 
