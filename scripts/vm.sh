@@ -85,9 +85,14 @@ case $JOB in test | hibernate) CMDLINE+=" vswap.test_timeout=$TEST_TMO" ;; esac
 
 # qemu_cmd ACCEL RESULTS_FILE DISK_DIR -> fills the QEMU array
 qemu_cmd() {
-	local accel=$1 results=$2 dir=$3
+	local accel=$1 results=$2 dir=$3 cmdline=$CMDLINE
+	# Under TCG the guest's TSC is the host's raw TSC, which keeps counting
+	# while the host (itself often a VM) is paused: the guest's clock would
+	# jump by the pause, firing every test timeout at once.  HPET follows
+	# QEMU's virtual clock, which does not jump.
+	[ "$accel" = kvm ] || cmdline+=" tsc=unstable"
 	QEMU=(qemu-system-x86_64 -m 2G -smp "${VSWAP_SMP:-2}" -display none -no-reboot -nic none
-		-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE")
+		-kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline")
 	if [ "$accel" = kvm ]; then
 		QEMU+=(-accel kvm -cpu host)
 	else
