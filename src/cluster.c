@@ -160,6 +160,12 @@ static void vswap_free_area(struct vm_struct *area)
 }
 
 /*
+ * One lockdep class for the zswap trees, named so that lock_stat tells them
+ * from the module's other xarrays (and from the trees of devices).
+ */
+static struct lock_class_key vswap_zswap_tree_key;
+
+/*
  * The swap cache address space and zswap tree of @offset's slots (one
  * each per SWAP_OPS_SPACE_PAGES, as for a device: 50 MiB for the whole
  * space, so they live in sparse arrays too), set up before the first of
@@ -195,6 +201,8 @@ static int vswap_map_space(unsigned long offset, gfp_t gfp)
 	}
 	swap_address_space_init(space);
 	xa_init(tree);
+	lockdep_set_class_and_name(&tree->xa_lock, &vswap_zswap_tree_key,
+				   "vswap_zswap_tree");
 	/* published set up: a lockless xa_load() above may use it at once */
 	xa_store(&vswap.spaces, i, xa_mk_value(1), GFP_KERNEL);
 out:

@@ -255,19 +255,6 @@ static bool have_lock_stat(void)
  * Workload processes
  */
 
-/*
- * Wait (bounded) until no page is under writeback, e.g. to a disk.  It
- * polls /proc/vmstat, not /proc/meminfo: meminfo takes swap_lock (in
- * si_swapinfo()), and the lock table would count the polls as swapping.
- */
-static void wait_writeback(void)
-{
-	int i;
-
-	for (i = 0; i < 2000 && read_vmstat("nr_writeback") > 0; i++)
-		usleep(1000);
-}
-
 /* A write fault that leaves the data as it is. */
 static inline void touch_write(char *page)
 {
@@ -304,7 +291,7 @@ child_main(int idx, const struct bench_cfg *c, const char *cg, size_t n,
 		s0 = vd_sys_time();
 		if (madvise(reg.mem, n * VT_PAGE_SIZE, MADV_PAGEOUT))
 			vt_log("child %d: MADV_PAGEOUT: %s", idx, strerror(errno));
-		wait_writeback();
+		vt_wait_writeback();
 		if (c->disk) {
 			/* only this process's pages: its own cgroup */
 			cached = cg_read_key_ll(cg, "memory.stat", "swapcached");
@@ -672,6 +659,7 @@ static const struct known_class known[] = {
 	{ "swap_avail_lock", "global" },
 	{ "swap_lock", "global" },
 	{ "&heads[i].lock.lock", "per-cluster, vswap" },
+	{ "vswap_zswap_tree", "zswap tree, vswap (per 2^14 slots)" },
 	{ "&cluster_info[i].lock", "per-cluster, physical device" },
 	{ "&swap_cgroup_ctrl[type].lock", "swap_cgroup, virtual type" },
 	{ "&ctrl->lock", "swap_cgroup, physical device" },
