@@ -251,7 +251,16 @@ void vswap_map_exit(void)
 {
 	struct page *page;
 	unsigned long idx;
+	void *entry;
 
+	/*
+	 * Nothing may be left in a swap cache space or zswap tree: a shadow
+	 * would leave its xa_node on the workingset LRU, in freed memory.
+	 */
+	xa_for_each(&vswap.spaces, idx, entry) {
+		WARN_ON_ONCE(!mapping_empty(&vswap.maps.spaces[idx]));
+		WARN_ON_ONCE(!xa_empty(&vswap.maps.zswap_trees[idx]));
+	}
 	vswap_free_area(vswap.trees_area);
 	vswap_free_area(vswap.spaces_area);
 	xa_destroy(&vswap.spaces);
