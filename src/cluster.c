@@ -254,12 +254,20 @@ void vswap_map_exit(void)
 	void *entry;
 
 	/*
-	 * Nothing may be left in a swap cache space or zswap tree: a shadow
+	 * No entry may be left in a swap cache space or zswap tree: a shadow
 	 * would leave its xa_node on the workingset LRU, in freed memory.
+	 * An xa_store() that failed for want of memory may have left empty
+	 * nodes behind: free those.
 	 */
 	xa_for_each(&vswap.spaces, idx, entry) {
-		WARN_ON_ONCE(!mapping_empty(&vswap.maps.spaces[idx]));
-		WARN_ON_ONCE(!xa_empty(&vswap.maps.zswap_trees[idx]));
+		struct address_space *space = &vswap.maps.spaces[idx];
+		struct xarray *tree = &vswap.maps.zswap_trees[idx];
+		unsigned long i = 0, j = 0;
+
+		WARN_ON_ONCE(xa_find(&space->i_pages, &i, ULONG_MAX, XA_PRESENT));
+		WARN_ON_ONCE(xa_find(tree, &j, ULONG_MAX, XA_PRESENT));
+		xa_destroy(&space->i_pages);
+		xa_destroy(tree);
 	}
 	vswap_free_area(vswap.trees_area);
 	vswap_free_area(vswap.spaces_area);
