@@ -55,7 +55,7 @@
  * - vswap.map_lock serialises mapping new swap_map pages; it is taken
  *   without a spinlock held, in ->alloc, which may sleep, and allocates
  *   nothing that could swap out (reclaim swaps out through us).
- * - vswap.phys_writes[type]: writers a swapoff of @type waits for (phys.c).
+ * - vswap_phys_srcu: writers a swapoff of a device waits for (phys.c).
  * - a slot's cluster is looked up in its head without a lock; the caller
  *   keeps it alive: the slot in use, its folio locked, the cluster lock,
  *   or rcu_read_lock() (lookups that may race with the slot's free).

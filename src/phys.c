@@ -15,19 +15,24 @@
  * virtual slot out (cgroup v2); the PHYS word keeps the memcg id, and
  * table.c undoes the charge when it releases the slot.
  *
- * Locking: vswap.phys_writes[type] counts writers holding a physical slot
- * of @type not yet in the table; a swapoff of @type waits for them in
- * vswap_phys_wait_writes() (see vswap_write_phys()).  The folio being
+ * Locking: a writer checks SWP_WRITEOK of its new slot's device and puts
+ * the slot in the table inside a read-side section of vswap_phys_srcu; a
+ * swapoff clears the flag, then waits for the sections under way in
+ * vswap_phys_wait_writes() (see vswap_write_phys()).  SRCU, not a count
+ * of writers: it takes as many barriers, but a count would be a cache
+ * line that every CPU writes twice per disk write.  The folio being
  * written is locked, which is what allows it to set the slot's word.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/memcontrol.h>
+#include <linux/srcu.h>
 #include <linux/swap.h>
-#include <linux/wait_bit.h>
 #include <linux/writeback.h>
 
 #include "vswap.h"
+
+DEFINE_STATIC_SRCU(vswap_phys_srcu);
 
 /*
  * The memcg whose memory.swap.* a slot's disk use is charged to: the one
@@ -112,20 +117,20 @@ int vswap_write_phys(struct folio *folio, unsigned long *wp,
 {
 	unsigned long old = READ_ONCE(*wp), word;
 	swp_entry_t phys;
-	atomic_t *writes;
+	int idx;
 
 	word = vswap_phys_get(folio, old);
 	if (word) {
 		phys = vswap_decode_phys(word);
-		writes = &vswap.phys_writes[swp_type(phys)];
 		/*
 		 * swapoff of the new slot's device clears SWP_WRITEOK, then
-		 * vswap_phys_wait_writes() waits for the writers it counts: either it
-		 * waits for us until the slot is in the table, or we see
-		 * the flag and let the slot go.
+		 * vswap_phys_wait_writes() waits for the sections under way:
+		 * either it waits for us until the slot is in the table, or
+		 * it began before our section, and we see the flag clear and
+		 * let the slot go.  The section must not sleep: that wait is
+		 * not interruptible.
 		 */
-		atomic_inc(writes);
-		smp_mb__after_atomic();	/* pairs with smp_mb() in vswap_phys_wait_writes() */
+		idx = srcu_read_lock(&vswap_phys_srcu);
 		if (!(READ_ONCE(swp_swap_info(phys)->flags) & SWP_WRITEOK)) {
 			/* a slot replacing @old has @old's charge */
 			if (vswap_tag(old) == VSWAP_PHYS)
@@ -138,8 +143,7 @@ int vswap_write_phys(struct folio *folio, unsigned long *wp,
 			if (vswap_tag(old) == VSWAP_PHYS)
 				vswap_phys_put(vswap_decode_phys(old), 1);
 		}
-		if (atomic_dec_and_test(writes))
-			wake_up_var(writes);
+		srcu_read_unlock(&vswap_phys_srcu, idx);
 	}
 	if (!word && vswap_tag(old) == VSWAP_PHYS)
 		word = old;
@@ -152,16 +156,13 @@ int vswap_write_phys(struct folio *folio, unsigned long *wp,
 }
 
 /*
- * Wait, at swapoff of physical type @type (its SWP_WRITEOK is clear, so
- * it takes no more allocations), for the writers holding one of its slots
- * not yet in the table, see vswap_write_phys().  A fatal signal ends the
- * wait: -EINTR.
+ * At swapoff of a physical type, once its SWP_WRITEOK is clear (it takes
+ * no more allocations): wait for the writers' sections under way (of any
+ * device), see vswap_write_phys().  After it, no slot of the type enters
+ * the table; a writer that still holds one frees it.  The sections are
+ * short and do not sleep.
  */
-int vswap_phys_wait_writes(int type)
+void vswap_phys_wait_writes(void)
 {
-	smp_mb();	/* pairs with smp_mb__after_atomic() in vswap_write_phys() */
-	if (wait_var_event_killable(&vswap.phys_writes[type],
-				    !atomic_read_acquire(&vswap.phys_writes[type])))
-		return -EINTR;
-	return 0;
+	synchronize_srcu(&vswap_phys_srcu);
 }

@@ -193,13 +193,11 @@ int vswap_unuse(int type)
 	}
 
 	/*
-	 * No slot of @type may still be on its way into the table, nor sit
-	 * in a CPU's cache: try_to_unuse() would wait for it
+	 * No slot of @type may enter the table after the walk has passed
+	 * it, nor sit in a CPU's cache: try_to_unuse() would wait for it
 	 */
 	if (!head_start) {
-		err = vswap_phys_wait_writes(type);
-		if (err)
-			goto out;
+		vswap_phys_wait_writes();
 		vswap_phys_cache_drain();
 	}
 

@@ -206,8 +206,6 @@ struct vswap {
 	struct vswap_cluster * __percpu *spare;	/* see VSWAP_GFP */
 	struct work_struct refill_work;
 	struct delayed_work idle_work;	/* frees CPUs' empty clusters */
-	/* per physical type: writers holding a slot not yet in the table */
-	atomic_t phys_writes[MAX_SWAPFILES];
 	struct vswap_stats __percpu *stats;
 };
 
@@ -299,7 +297,7 @@ unsigned long *vswap_word_of(swp_entry_t entry);
 bool vswap_can_writeout(swp_entry_t entry);
 int vswap_write_phys(struct folio *folio, unsigned long *wp,
 		     struct writeback_control *wbc);
-int vswap_phys_wait_writes(int type);
+void vswap_phys_wait_writes(void);
 
 /* io.c */
 int vswap_writepage(struct folio *folio, struct writeback_control *wbc);
