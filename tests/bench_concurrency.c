@@ -47,7 +47,10 @@
  * physical device's si->lock, swap_avail_lock, swap_lock), of the
  * per-cluster locks (the device's and vswap's), of a few more swap-path
  * classes, and of the xarray lock classes (swap cache, zswap trees) that
- * grew by more than the pages swapped; then contentions and wait time.
+ * grew by more than the pages swapped; then contentions and wait time, and
+ * the average hold time.  For each class in the table that was contended:
+ * the code points that waited for it and those that held it meanwhile,
+ * with lock_stat's counts (the first four of each it recorded).
  * lock_stat counts per class, machine-wide: anything else the machine did
  * meanwhile is in the figures.  Class names are lockdep's (the stringified
  * lock, "#N" for the N-th class of that name): the device's si->lock is
@@ -150,7 +153,7 @@ struct lock_row {
 	char name[NAME_LEN];
 	char label[96];
 	unsigned long long acq, con;
-	double wait_us;
+	double wait_us, hold_us;
 };
 
 struct lock_result {
@@ -331,12 +334,19 @@ child_main(int idx, const struct bench_cfg *c, const char *cg, size_t n,
  * /proc/lock_stat and /proc/lockdep
  */
 
+/* A code point lock_stat names for a class, with its count */
+struct lk_point {
+	char sym[NAME_LEN];
+	unsigned long long n;
+	bool holder;		/* contending point (held it), not a waiter */
+};
+
 struct lk_class {
 	char name[NAME_LEN];
 	unsigned long long acq, con;
-	double wait_us;
-	int npts;
-	char pts[6][NAME_LEN];	/* contention/contending point functions */
+	double wait_us, hold_us;
+	int npts, section;	/* section: 1 waiters' points, 2 holders' */
+	struct lk_point pts[8];
 };
 
 struct lk_set {
@@ -407,8 +417,10 @@ static void base_name(const char *name, char *out, size_t len)
  * waittime-total waittime-avg acq-bounces acquisitions holdtime-min
  * holdtime-max holdtime-total holdtime-avg" (rwlocks and rwsems: one line
  * "name-W:" and one "name-R:", summed here); it is followed, if the class
- * was contended, by up to 4 + 4 lines "name count [<ip>] symbol+off/size".
- * Classes with no acquisition since the last clear are not listed.
+ * was contended, by up to 4 + 4 lines "name count [<ip>] symbol+off/size",
+ * each group after a line of dashes: first the points that waited for the
+ * lock (contention points), then those that held it meanwhile (contending
+ * points).  Classes with no acquisition since the last clear are not listed.
  * 0 or -errno.
  */
 static int lock_stat_read(struct lk_set *s)
@@ -458,23 +470,42 @@ static int lock_stat_read(struct lk_set *s)
 				cur->con += (unsigned long long)v[1];
 				cur->wait_us += v[4];
 				cur->acq += (unsigned long long)v[7];
+				cur->hold_us += v[10];
+				cur->section = 0;
 				continue;
 			}
 		}
-		/* a contention point of the class above */
+		p = trim(line);
+		if (cur && *p == '-' && strspn(p, "-") == strlen(p)) {
+			cur->section++;
+			continue;
+		}
+		/* a contention point of the class above: "name count [<ip>] sym" */
 		p = strstr(line, "[<");
-		if (cur && p && (p = strstr(p, ">]"))) {
-			char sym[NAME_LEN];
+		if (cur && cur->section && p && (end = strstr(p, ">]"))) {
+			char sym[NAME_LEN], *q = p;
+			unsigned long long n;
 			int i;
 
-			p = trim(p + 2);
+			while (q > line && (q[-1] == ' ' || q[-1] == '\t'))
+				q--;
+			while (q > line && q[-1] >= '0' && q[-1] <= '9')
+				q--;
+			n = strtoull(q, NULL, 10);
+			p = trim(end + 2);
 			snprintf(sym, sizeof(sym), "%s", p);
 			sym[strcspn(sym, "+ \t")] = '\0';
 			for (i = 0; i < cur->npts; i++)
-				if (!strcmp(cur->pts[i], sym))
+				if (!strcmp(cur->pts[i].sym, sym) &&
+				    cur->pts[i].holder == (cur->section > 1))
 					break;
-			if (i == cur->npts && cur->npts < 6 && *sym)
-				snprintf(cur->pts[cur->npts++], NAME_LEN, "%s", sym);
+			if (i == cur->npts && cur->npts < 8 && *sym) {
+				snprintf(cur->pts[i].sym, NAME_LEN, "%s", sym);
+				cur->pts[i].holder = cur->section > 1;
+				cur->npts++;
+			}
+			if (i < cur->npts)
+				cur->pts[i].n += n;
 		}
 	}
 	fclose(f);
@@ -694,6 +725,7 @@ static void add_row(struct lock_result *lk, const char *name,
 		row->acq = c->acq;
 		row->con = c->con;
 		row->wait_us = c->wait_us;
+		row->hold_us = c->hold_us;
 	}
 }
 
@@ -713,11 +745,11 @@ static void xa_label(const struct lk_class *c, const struct ld_info *d,
 	int i;
 
 	for (i = 0; i < c->npts; i++) {
-		if (is_swap_cache_fn(c->pts[i]))
+		if (is_swap_cache_fn(c->pts[i].sym))
 			sc = true;
-		else if (!strncmp(c->pts[i], "zswap", 5))
+		else if (!strncmp(c->pts[i].sym, "zswap", 5))
 			zs = true;
-		else if (!strncmp(c->pts[i], "xa_", 3) || !strncmp(c->pts[i], "__xa_", 5))
+		else if (!strncmp(c->pts[i].sym, "xa_", 3) || !strncmp(c->pts[i].sym, "__xa_", 5))
 			xa_api = true;
 	}
 	if (have_ld)
@@ -744,6 +776,37 @@ static int cmp_acq_desc(const void *a, const void *b)
 	const struct lk_class *x = a, *y = b;
 
 	return x->acq < y->acq ? 1 : x->acq > y->acq ? -1 : 0;
+}
+
+/*
+ * Where a contended class was waited for and who held it meanwhile, with
+ * lock_stat's counts (of the first points it recorded), and its average
+ * hold time: more contentions at the same acquisitions per page mean the
+ * lock is held longer, or by more CPUs at once.
+ */
+static void print_points(int cfg, const struct lk_class *c)
+{
+	char line[1024];
+	size_t off = 0;
+	int h, k;
+
+	if (!c->npts)
+		return;
+	for (h = 0; h < 2; h++) {
+		bool first = true;
+
+		for (k = 0; k < c->npts; k++) {
+			if (c->pts[k].holder != h)
+				continue;
+			off += snprintf(line + off, off < sizeof(line) ? sizeof(line) - off : 0,
+					"%s%s %llu", first ? (h ? "; held by: " : "waited at: ") : ", ",
+					c->pts[k].sym, c->pts[k].n);
+			first = false;
+		}
+	}
+	ksft_print_msg("bench: locks %s: %s: %llu contentions, hold %.2f us avg; %s\n",
+		       cfgs[cfg].col, c->name, c->con,
+		       c->acq ? c->hold_us / c->acq : 0.0, line);
 }
 
 /*
@@ -820,15 +883,10 @@ static void lock_table_build(int cfg, struct lk_set *s, struct lock_result *lk)
 			continue;
 		xa_label(&s->c[i], &d, have_ld, label, sizeof(label));
 		add_row(lk, s->c[i].name, label, &s->c[i]);
-		if (s->c[i].npts) {
-			off = 0;
-			for (k = 0; k < (unsigned int)s->c[i].npts; k++)
-				off += snprintf(line + off, sizeof(line) - off, "%s%s",
-						k ? ", " : "", s->c[i].pts[k]);
-			ksft_print_msg("bench: locks %s: %s contended at: %s\n",
-				       cfgs[cfg].col, s->c[i].name, line);
-		}
 	}
+	for (i = 0; i < s->n; i++)
+		if (in_rows(lk, s->c[i].name))
+			print_points(cfg, &s->c[i]);
 	/* the busiest classes not in the table */
 	qsort(s->c, s->n, sizeof(s->c[0]), cmp_acq_desc);
 	off = 0;
@@ -1434,7 +1492,7 @@ static void print_ratio(const char *what, int vs, int st)
 }
 
 /* Column cells of one row of the lock table, "-" where not measured. */
-static void lock_cells(const char *name, bool contention, char *buf, size_t len)
+static void lock_cells(const char *name, int t, char *buf, size_t len)
 {
 	size_t off = 0;
 	int cfg, i;
@@ -1450,12 +1508,15 @@ static void lock_cells(const char *name, bool contention, char *buf, size_t len)
 				row = &lk->rows[i];
 		if (!lk->done)
 			snprintf(cell, sizeof(cell), "-");
-		else if (!contention)
+		else if (t == 0)
 			snprintf(cell, sizeof(cell), "%.3f",
 				 row ? row->acq / (double)(lk->pages ? lk->pages : 1) : 0.0);
-		else
+		else if (t == 1)
 			snprintf(cell, sizeof(cell), "%llu/%.1fms",
 				 row ? row->con : 0ULL, row ? row->wait_us / 1000 : 0.0);
+		else
+			snprintf(cell, sizeof(cell), "%.2f",
+				 row && row->acq ? row->hold_us / row->acq : 0.0);
 		off += snprintf(buf + off, off < len ? len - off : 0, " %14s", cell);
 	}
 }
@@ -1495,10 +1556,15 @@ static void print_lock_table(void)
 			ksft_print_msg("bench: locks: %s at P=%d: %zu pages swapped out, pswpout %lld\n",
 				       cfgs[cfg].col, results[cfg].lk.procs,
 				       results[cfg].lk.pages, results[cfg].lk.pswpout);
-	for (t = 0; t < 2; t++) {
+	for (t = 0; t < 3; t++) {
+		static const char * const what[] = {
+			"acquisitions per swapped page",
+			"contentions/total wait time",
+			"average hold time per acquisition (us)",
+		};
+
 		ksft_print_msg("bench: locks: %s at P=%d (lock_stat, per class, machine-wide)\n",
-			       t ? "contentions/total wait time" :
-			       "acquisitions per swapped page", procs);
+			       what[t], procs);
 		ksft_print_msg("bench: locks: %-37s%s\n", "class", head);
 		for (i = 0; i < n; i++) {
 			lock_cells(names[i], t, cells, sizeof(cells));
