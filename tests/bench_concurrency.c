@@ -188,9 +188,15 @@ struct ps_state {
 static struct ps_state *ps;
 
 /* per workload process, shared with it */
+#define MAX_SPACES	64
+
 struct child_res {
 	double sys;
 	size_t swapped, bad, first_bad;
+	/* swap cache address spaces (2^14 slots) its swapped pages were in */
+	int nspaces;
+	unsigned long space_id[MAX_SPACES];
+	size_t space_pages[MAX_SPACES];
 };
 
 static void __attribute__((constructor)) bench_init(void)
@@ -258,6 +264,52 @@ static bool have_lock_stat(void)
  * Workload processes
  */
 
+/*
+ * Count the swapped pages of [@addr, +@n pages) and note, in @cr, the swap
+ * cache address space (type, offset >> 14) each is in: pages of several
+ * processes in one space contend for its i_pages lock.
+ */
+static int pagemap_spaces(const void *addr, size_t n, size_t *swapped,
+			  struct child_res *cr)
+{
+	__u64 ent[512];
+	size_t i, done = 0, k;
+	unsigned long id;
+	int fd, j;
+
+	*swapped = 0;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (done < n) {
+		k = n - done < 512 ? n - done : 512;
+		if (pread(fd, ent, k * sizeof(ent[0]),
+			  ((uintptr_t)addr / VT_PAGE_SIZE + done) * sizeof(ent[0])) !=
+		    (ssize_t)(k * sizeof(ent[0]))) {
+			close(fd);
+			return -EIO;
+		}
+		for (i = 0; i < k; i++) {
+			if (!(ent[i] & PM_SWAP))
+				continue;
+			(*swapped)++;
+			/* bits 0-4 type, 5-54 offset */
+			id = (ent[i] & 0x1f) << 48 |
+			     ((ent[i] >> 5) & ((1ULL << 50) - 1)) >> 14;
+			for (j = 0; j < cr->nspaces; j++)
+				if (cr->space_id[j] == id)
+					break;
+			if (j == cr->nspaces && j < MAX_SPACES)
+				cr->space_id[cr->nspaces++] = id;
+			if (j < cr->nspaces)
+				cr->space_pages[j]++;
+		}
+		done += k;
+	}
+	close(fd);
+	return 0;
+}
+
 /* A write fault that leaves the data as it is. */
 static inline void touch_write(char *page)
 {
@@ -304,7 +356,7 @@ child_main(int idx, const struct bench_cfg *c, const char *cg, size_t n,
 			}
 		}
 		s1 = vd_sys_time();
-		if (!pagemap_count(reg.mem, n, &sw, NULL))
+		if (!pagemap_spaces(reg.mem, n, &sw, cr))
 			cr->swapped += sw;
 		s0 += vd_sys_time() - s1;	/* not the pagemap read */
 		for (i = 0; i < n; i++)
@@ -1050,6 +1102,46 @@ static double median_round(const struct p_result *p)
 	return bench_median(p->round_wall, p->rounds);
 }
 
+/*
+ * How the processes' swapped pages (all rounds) spread over swap cache
+ * address spaces, each with its own i_pages lock: the more processes share
+ * a space, the more they contend for it.
+ */
+static void print_spaces(const struct bench_cfg *c, int procs,
+			 const struct child_res *cr)
+{
+	unsigned long id[MAX_PROCS * MAX_SPACES];
+	size_t pages[MAX_PROCS * MAX_SPACES], total = 0, shared = 0;
+	int users[MAX_PROCS * MAX_SPACES], n = 0, i, j, k, nshared = 0;
+	bool full = false;
+
+	for (i = 0; i < procs; i++) {
+		full |= cr[i].nspaces == MAX_SPACES;
+		for (j = 0; j < cr[i].nspaces; j++) {
+			for (k = 0; k < n; k++)
+				if (id[k] == cr[i].space_id[j])
+					break;
+			if (k == n) {
+				id[n] = cr[i].space_id[j];
+				pages[n] = 0;
+				users[n++] = 0;
+			}
+			pages[k] += cr[i].space_pages[j];
+			users[k]++;
+			total += cr[i].space_pages[j];
+		}
+	}
+	for (k = 0; k < n; k++) {
+		if (users[k] > 1) {
+			nshared++;
+			shared += pages[k];
+		}
+	}
+	ksft_print_msg("bench: %-25s P=%d: swapped pages in %d swap cache address spaces%s, %d of them shared by processes (%.0f%% of the pages)\n",
+		       c->name, procs, n, full ? " (or more)" : "", nshared,
+		       total ? 100.0 * shared / total : 0.0);
+}
+
 static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 		  int cfg, int pi, bool lockstat)
 {
@@ -1152,6 +1244,7 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 			       WIFSIGNALED(status) ? WTERMSIG(status) :
 			       WEXITSTATUS(status));
 	}
+	print_spaces(c, procs, cr);
 	munmap(cr, procs * sizeof(*cr));
 	res->done = true;
 	EXPECT_EQ(0, res->bad) TH_LOG("%s P=%d: %zu bad pages", c->name, procs,
