@@ -193,7 +193,7 @@ static struct ps_state *ps;
 struct child_res {
 	double sys;
 	size_t swapped, bad, first_bad;
-	/* swap cache address spaces (2^14 slots) its swapped pages were in */
+	/* swap cache address spaces (2^14 slots) of its last round's pages */
 	int nspaces;
 	unsigned long space_id[MAX_SPACES];
 	size_t space_pages[MAX_SPACES];
@@ -356,6 +356,8 @@ child_main(int idx, const struct bench_cfg *c, const char *cg, size_t n,
 			}
 		}
 		s1 = vd_sys_time();
+		cr->nspaces = 0;	/* the last round's spaces */
+		memset(cr->space_pages, 0, sizeof(cr->space_pages));
 		if (!pagemap_spaces(reg.mem, n, &sw, cr))
 			cr->swapped += sw;
 		s0 += vd_sys_time() - s1;	/* not the pagemap read */
@@ -1103,7 +1105,7 @@ static double median_round(const struct p_result *p)
 }
 
 /*
- * How the processes' swapped pages (all rounds) spread over swap cache
+ * How the processes' swapped pages (last round) spread over swap cache
  * address spaces, each with its own i_pages lock: the more processes share
  * a space, the more they contend for it.
  */
@@ -1137,7 +1139,7 @@ static void print_spaces(const struct bench_cfg *c, int procs,
 			shared += pages[k];
 		}
 	}
-	ksft_print_msg("bench: %-25s P=%d: swapped pages in %d swap cache address spaces%s, %d of them shared by processes (%.0f%% of the pages)\n",
+	ksft_print_msg("bench: %-25s P=%d: last round's swapped pages in %d swap cache address spaces%s, %d of them shared by processes (%.0f%% of the pages)\n",
 		       c->name, procs, n, full ? " (or more)" : "", nshared,
 		       total ? 100.0 * shared / total : 0.0);
 }
