@@ -365,34 +365,39 @@ static struct vswap_cluster *vswap_cluster_zalloc(gfp_t gfp)
 /* How many of its own address spaces a CPU tries before any free index */
 #define SPACE_TRIES		8
 
+/* Which of its own address spaces a CPU makes its next cluster in */
+static DEFINE_PER_CPU(unsigned int, vswap_space_next);
+
 /*
- * Allocate a cluster number.  A CPU looks in the SPACE_TRIES address
+ * Allocate a cluster number.  A CPU looks in up to SPACE_TRIES address
  * spaces of its own first (of SWAP_OPS_SPACE_PAGES slots: the CPU's
  * number, then every nr_cpu_ids-th after it), so that CPUs swapping at
  * once do not queue on one swap cache i_pages lock or zswap tree lock.
- * Each new cluster starts at another of them (@gen), so that a CPU's pages
+ * Each new cluster starts at the next of them, so that a CPU's pages
  * spread over all of them, as stock's clusters spread over a device: the
  * tasks that swap out on one CPU swap in, and are reclaimed, on the others
  * too, and with one space per CPU, more tasks than CPUs met on its lock
  * (measured: 4 tasks on 2 CPUs, through the disk, 4 times stock's i_pages
- * contentions; stock had the same pages in 8 spaces).  Within a space, the
- * lowest free number keeps the mapped part of swap_map small.  When those
- * are full, or the type has too few spaces, the lowest free number.
+ * contentions; stock had the same pages in 8 spaces).  The cost: up to
+ * SPACE_TRIES partly used swap_map pages per CPU, and the pages of their
+ * cluster heads.  Within a space, the lowest free number keeps the mapped
+ * part of swap_map small.  When those are full, or the type has a single
+ * space, the lowest free number.  With fewer spaces than CPUs, CPUs share.
  */
-static int vswap_cluster_number(u32 *index, unsigned int gen, gfp_t gfp)
+static int vswap_cluster_number(u32 *index, gfp_t gfp)
 {
 	unsigned long spaces = DIV_ROUND_UP(vswap.capacity / VSWAP_CLUSTER,
 					    SPACE_CLUSTERS);
 	u32 last = vswap.capacity / VSWAP_CLUSTER - 1;
-	unsigned int cpu = raw_smp_processor_id();
-	unsigned long space;
-	int i, err;
+	unsigned long first = raw_smp_processor_id() % spaces, space;
+	unsigned int next = this_cpu_inc_return(vswap_space_next);
+	unsigned int i, n;
+	int err;
 
-	for (i = 0; i < SPACE_TRIES && spaces > 1; i++) {
-		space = cpu + (unsigned long)nr_cpu_ids *
-			((gen + i) % SPACE_TRIES);
-		if (space >= spaces)
-			continue;
+	n = min_t(unsigned long, SPACE_TRIES,
+		  DIV_ROUND_UP(spaces - first, nr_cpu_ids));
+	for (i = 0; i < n && spaces > 1; i++) {
+		space = first + (unsigned long)nr_cpu_ids * ((next + i) % n);
 		err = xa_alloc(&vswap.clusters, index, NULL,
 			       XA_LIMIT(space * SPACE_CLUSTERS,
 					min_t(unsigned long, last,
@@ -417,7 +422,7 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	c->owned = true;	/* the CPU that makes it allocates from it */
 	c->gen = atomic_inc_return(&vswap.cluster_gen);
 
-	err = vswap_cluster_number(&index, c->gen, gfp);
+	err = vswap_cluster_number(&index, gfp);
 	if (err)
 		goto free;
 	c->index = index;
