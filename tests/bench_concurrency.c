@@ -193,6 +193,7 @@ static struct ps_state *ps;
 struct child_res {
 	double sys;
 	size_t swapped, bad, first_bad;
+	size_t round_swapped;	/* this round's, for pagemap_walk() */
 	/* swap cache address spaces (2^14 slots) of its last round's pages */
 	int nspaces;
 	unsigned long space_id[MAX_SPACES];
@@ -265,49 +266,27 @@ static bool have_lock_stat(void)
  */
 
 /*
- * Count the swapped pages of [@addr, +@n pages) and note, in @cr, the swap
- * cache address space (type, offset >> 14) each is in: pages of several
- * processes in one space contend for its i_pages lock.
+ * pagemap_walk() callback: count a swapped page and note, in the
+ * child_res, the swap cache address space (type, offset >> 14) it is in:
+ * pages of several processes in one space contend for its i_pages lock.
  */
-static int pagemap_spaces(const void *addr, size_t n, size_t *swapped,
-			  struct child_res *cr)
+static void note_space(__u64 ent, void *arg)
 {
-	__u64 ent[512];
-	size_t i, done = 0, k;
+	struct child_res *cr = arg;
 	unsigned long id;
-	int fd, j;
+	int j;
 
-	*swapped = 0;
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (done < n) {
-		k = n - done < 512 ? n - done : 512;
-		if (pread(fd, ent, k * sizeof(ent[0]),
-			  ((uintptr_t)addr / VT_PAGE_SIZE + done) * sizeof(ent[0])) !=
-		    (ssize_t)(k * sizeof(ent[0]))) {
-			close(fd);
-			return -EIO;
-		}
-		for (i = 0; i < k; i++) {
-			if (!(ent[i] & PM_SWAP))
-				continue;
-			(*swapped)++;
-			/* bits 0-4 type, 5-54 offset */
-			id = (ent[i] & 0x1f) << 48 |
-			     ((ent[i] >> 5) & ((1ULL << 50) - 1)) >> 14;
-			for (j = 0; j < cr->nspaces; j++)
-				if (cr->space_id[j] == id)
-					break;
-			if (j == cr->nspaces && j < MAX_SPACES)
-				cr->space_id[cr->nspaces++] = id;
-			if (j < cr->nspaces)
-				cr->space_pages[j]++;
-		}
-		done += k;
-	}
-	close(fd);
-	return 0;
+	if (!(ent & PM_SWAP))
+		return;
+	cr->round_swapped++;
+	id = PM_SWAP_TYPE(ent) << 48 | PM_SWAP_OFFSET(ent) >> 14;
+	for (j = 0; j < cr->nspaces; j++)
+		if (cr->space_id[j] == id)
+			break;
+	if (j == cr->nspaces && j < MAX_SPACES)
+		cr->space_id[cr->nspaces++] = id;
+	if (j < cr->nspaces)
+		cr->space_pages[j]++;
 }
 
 /* A write fault that leaves the data as it is. */
@@ -326,7 +305,7 @@ child_main(int idx, const struct bench_cfg *c, const char *cg, size_t n,
 	   int rounds, int go_fd, int done_fd, struct child_res *cr)
 {
 	struct vd_region reg;
-	size_t i, sw, bad, first = 0;
+	size_t i, bad, first = 0;
 	long long cached;
 	double s0, s1;
 	char b = 'k', size[32];
@@ -357,9 +336,10 @@ child_main(int idx, const struct bench_cfg *c, const char *cg, size_t n,
 		}
 		s1 = vd_sys_time();
 		cr->nspaces = 0;	/* the last round's spaces */
+		cr->round_swapped = 0;
 		memset(cr->space_pages, 0, sizeof(cr->space_pages));
-		if (!pagemap_spaces(reg.mem, n, &sw, cr))
-			cr->swapped += sw;
+		if (!pagemap_walk(reg.mem, n, note_space, cr))
+			cr->swapped += cr->round_swapped;
 		s0 += vd_sys_time() - s1;	/* not the pagemap read */
 		for (i = 0; i < n; i++)
 			touch_write(vd_page(&reg, i));

@@ -149,17 +149,14 @@ void pattern_count(size_t nr_pages, __u64 seed,
 		counts[page_kind_of(seed, i, mix)]++;
 }
 
-int pagemap_count(const void *addr, size_t nr_pages,
-		  size_t *swapped, size_t *present)
+int pagemap_walk(const void *addr, size_t nr_pages,
+		 void (*fn)(__u64 ent, void *arg), void *arg)
 {
 	__u64 ent[512];
 	size_t i, done = 0, n;
 	ssize_t ret;
 	int fd;
 
-	*swapped = 0;
-	if (present)
-		*present = 0;
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -172,16 +169,38 @@ int pagemap_count(const void *addr, size_t nr_pages,
 			close(fd);
 			return ret;
 		}
-		for (i = 0; i < n; i++) {
-			if (ent[i] & PM_SWAP)
-				(*swapped)++;
-			if (present && (ent[i] & PM_PRESENT))
-				(*present)++;
-		}
+		for (i = 0; i < n; i++)
+			fn(ent[i], arg);
 		done += n;
 	}
 	close(fd);
 	return 0;
+}
+
+struct pagemap_counts {
+	size_t swapped, present;
+};
+
+static void pagemap_count_one(__u64 ent, void *arg)
+{
+	struct pagemap_counts *c = arg;
+
+	if (ent & PM_SWAP)
+		c->swapped++;
+	if (ent & PM_PRESENT)
+		c->present++;
+}
+
+int pagemap_count(const void *addr, size_t nr_pages,
+		  size_t *swapped, size_t *present)
+{
+	struct pagemap_counts c = { 0 };
+	int ret = pagemap_walk(addr, nr_pages, pagemap_count_one, &c);
+
+	*swapped = c.swapped;
+	if (present)
+		*present = c.present;
+	return ret;
 }
 
 int region_swap_state(const void *addr, size_t nr_pages,

@@ -90,6 +90,16 @@ void pattern_count(size_t nr_pages, __u64 seed,
 #endif
 #define PM_SWAP		BIT_ULL(62)
 #define PM_PRESENT	BIT_ULL(63)
+/* Of a PM_SWAP entry: bits 0-4 the swap type, 5-54 the offset */
+#define PM_SWAP_TYPE(e)		((e) & 0x1f)
+#define PM_SWAP_OFFSET(e)	(((e) >> 5) & (BIT_ULL(50) - 1))
+
+/*
+ * Call @fn with the pagemap entry of each page of [@addr, @addr +
+ * @nr_pages pages), in order.  0 or -errno; -ENOENT without pagemap.
+ */
+int pagemap_walk(const void *addr, size_t nr_pages,
+		 void (*fn)(__u64 ent, void *arg), void *arg);
 
 /*
  * Count pages of [@addr, @addr + @nr_pages pages) that are swapped out and
