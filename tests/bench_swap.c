@@ -61,6 +61,8 @@ struct bench_result {
 	unsigned long long peak_slots, peak_meta;
 	long long pswpin, pswpout;
 	double round_wall[MAX_ROUNDS];	/* page-out + swap-in, per round */
+	double round_out[MAX_ROUNDS];	/* page-out alone, per round */
+	struct blkdev_io io;		/* the disk's requests, this run */
 	size_t bad;
 };
 
@@ -84,6 +86,7 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 	double w0;
 	volatile char sink = 0;
 	struct vd_region reg;
+	struct blkdev_io io0 = {};
 	struct vd_stats s;
 	double t0, c0;
 	long long cached;
@@ -97,6 +100,7 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 	ASSERT_EQ(0, vd_region_map(&reg, n, false));
 	res->pswpin = -read_vmstat("pswpin");
 	res->pswpout = -read_vmstat("pswpout");
+	blkdev_io_read(vt_phys_dev(), &io0);
 	for (r = 0; r < rounds; r++) {
 		vd_region_fill(&reg, 0, n, SEED + r, NULL);
 		w0 = res->pageout_wall + res->swapin_wall;
@@ -115,7 +119,8 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 			snprintf(size, sizeof(size), "%lld", cached);
 			cg_write(cg, "memory.reclaim", size);
 		}
-		res->pageout_wall += vd_now() - t0;
+		res->round_out[r] = vd_now() - t0;
+		res->pageout_wall += res->round_out[r];
 		res->pageout_sys += vd_sys_time() - c0;
 
 		ASSERT_EQ(0, pagemap_count(reg.mem, n, &sw, NULL));
@@ -140,14 +145,20 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 	(void)sink;
 	res->pswpin += read_vmstat("pswpin");
 	res->pswpout += read_vmstat("pswpout");
+	if (!blkdev_io_read(vt_phys_dev(), &res->io)) {
+		res->io.reads -= io0.reads;
+		res->io.read_sectors -= io0.read_sectors;
+		res->io.writes -= io0.writes;
+		res->io.write_sectors -= io0.write_sectors;
+	}
 	vd_region_unmap(&reg);
 	res->done = true;
-	ksft_print_msg("bench: %-26s %zu pages x %d rounds: pageout %.3f s (sys %.3f), swapin %.3f s (sys %.3f), total %.3f s (sys %.3f), disk pages in %lld out %lld%s\n",
+	ksft_print_msg("bench: %-26s %zu pages x %d rounds: pageout %.3f s (sys %.3f), swapin %.3f s (sys %.3f), total %.3f s (sys %.3f), disk pages in %lld out %lld, requests in %lld out %lld%s\n",
 		       cfg_names[cfg], n, rounds, res->pageout_wall,
 		       res->pageout_sys, res->swapin_wall, res->swapin_sys,
 		       res->pageout_wall + res->swapin_wall,
 		       res->pageout_sys + res->swapin_sys,
-		       res->pswpin, res->pswpout,
+		       res->pswpin, res->pswpout, res->io.reads, res->io.writes,
 		       res->bad ? "  DATA MISMATCH" : "");
 	EXPECT_EQ(0, res->bad) TH_LOG("%zu bad pages, first %zu", res->bad, first);
 }
@@ -271,6 +282,12 @@ static double median_round(const struct bench_result *b)
 	return bench_median(b->round_wall, b->rounds);
 }
 
+/* The median round's page-out alone (writes, and waiting for them) */
+static double median_pageout(const struct bench_result *b)
+{
+	return bench_median(b->round_out, b->rounds);
+}
+
 /* vswap's time over stock's, wall and sys, for two configurations */
 static void print_ratio(const char *what, const struct bench_result *vs,
 			const struct bench_result *st)
@@ -305,9 +322,10 @@ TEST_F_TIMEOUT(bench, summary, 60)
 
 		if (!b->done)
 			continue;
-		ksft_print_msg("bench: %-26s wall %8.3f s  sys %8.3f s  median round %6.3f s  (%zu MiB x %d)\n",
+		ksft_print_msg("bench: %-26s wall %8.3f s  sys %8.3f s  median round %6.3f s (page-out %.3f s)  (%zu MiB x %d)\n",
 			       cfg_names[i], b->pageout_wall + b->swapin_wall,
 			       b->pageout_sys + b->swapin_sys, median_round(b),
+			       median_pageout(b),
 			       b->pages * VT_PAGE_SIZE >> 20, b->rounds);
 	}
 	print_ratio("vswap/stock", vs, st);

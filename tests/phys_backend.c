@@ -241,17 +241,6 @@ TEST_F_TIMEOUT(phys, rewrite_takes_new_slots, 600)
 	EXPECT_EQ(0, vd_wait_swap_used(self->dev, 0));
 }
 
-/* Read requests completed by @disk ("vda"), from /sys/block/@disk/stat. */
-static long long disk_reads(const char *disk)
-{
-	char path[64], buf[256];
-
-	snprintf(path, sizeof(path), "/sys/block/%s/stat", disk);
-	if (vt_read_file(path, buf, sizeof(buf)) <= 0)
-		return -1;
-	return strtoll(buf, NULL, 10);
-}
-
 /*
  * Each PHYS slot is read from the device once when its page is faulted
  * back in, and the reads are batched: swap-in reads ahead (cluster
@@ -270,7 +259,8 @@ static void readback_io(struct __test_metadata *_metadata,
 	const size_t n = PAGES / 2;
 	struct vd_stats s1, s2, s3;
 	long long cached = -1, extra, reads, rq;
-	const char *disk = self->mounted ? "vdb" : "vda";
+	const char *disk = self->mounted ? VT_PHYS_DEV2 : VT_PHYS_DEV;
+	struct blkdev_io io1, io2;
 	struct vd_child c;
 	size_t k[3], nonzero;
 	int i, rc;
@@ -327,11 +317,12 @@ static void readback_io(struct __test_metadata *_metadata,
 	/* memory.reclaim may also have paged out a few of the child's pages */
 	extra = vd_delta(&s2, &s1, VD_SWPOUT_PHYS);
 
-	rq = disk_reads(disk);
+	ASSERT_EQ(0, blkdev_io_read(disk, &io1));
 	vd_parent_release(&c);
 	rc = vd_child_finish(&c, &self->env);
 	EXPECT_EQ(0, rc) TH_LOG("child failed (rc %d: 1 = data mismatch)", rc);
-	rq = disk_reads(disk) - rq;
+	ASSERT_EQ(0, blkdev_io_read(disk, &io2));
+	rq = io2.reads - io1.reads;
 	ASSERT_EQ(0, vd_stats_read(&s3));
 	vd_stats_log("after read-back", &s3);
 	reads = vd_delta(&s3, &s2, VD_SWPIN_PHYS);

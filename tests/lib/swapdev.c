@@ -128,6 +128,23 @@ long long blkdev_bytes(const char *dev)
 	return bytes;
 }
 
+int blkdev_io_read(const char *dev, struct blkdev_io *io)
+{
+	const char *base = strrchr(dev, '/');
+	long long rmerge, rticks;
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path), "/sys/block/%s/stat", base ? base + 1 : dev);
+	if (vt_read_file(path, buf, sizeof(buf)) <= 0)
+		return -ENOENT;
+	/* reads, merges, sectors, ticks, then the same for writes */
+	if (sscanf(buf, "%lld %lld %lld %lld %lld %*d %lld", &io->reads,
+		   &rmerge, &io->read_sectors, &rticks, &io->writes,
+		   &io->write_sectors) != 6)
+		return -EINVAL;
+	return 0;
+}
+
 static int count_other_one(const struct swaps_line *l, void *arg)
 {
 	if (strcmp(l->type, "vswap"))

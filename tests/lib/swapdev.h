@@ -62,6 +62,17 @@ int swap_off(const char *dev);
 /* Size of a block device in bytes; -errno on failure. */
 long long blkdev_bytes(const char *dev);
 
+/*
+ * Requests completed by block device @dev (/dev/<disk>), from
+ * /sys/block/<disk>/stat: reads and writes, with the sectors of each.
+ */
+struct blkdev_io {
+	long long reads, read_sectors, writes, write_sectors;
+};
+
+/* 0, or -errno. */
+int blkdev_io_read(const char *dev, struct blkdev_io *io);
+
 /* Number of active swap areas other than vswap; -errno on error. */
 int vd_count_other_swaps(void);
 
