@@ -40,7 +40,7 @@ int cg_remove(const char *cg, bool kill_procs)
 	if (!vt_exists(cg))
 		return 0;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	for (i = 0; i < 50; i++) {
+	for (i = 0; i < 500; i++) {
 		if (!rmdir(cg) || errno == ENOENT)
 			return 0;
 		ret = -errno;

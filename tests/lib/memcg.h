@@ -37,7 +37,9 @@ long long cg_read_key_ll(const char *cg, const char *file, const char *key);
 
 /*
  * Remove @cg: migrate any remaining processes to the root, kill them if
- * asked to, then rmdir (retrying briefly while exiting tasks drain).
+ * asked to, then rmdir, retrying for up to 10 s while exiting tasks
+ * drain (a killed task that had much memory swapped out takes seconds to
+ * exit in a TCG guest with more vCPUs than host cores).
  */
 int cg_remove(const char *cg, bool kill_procs);
 
