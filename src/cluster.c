@@ -691,7 +691,7 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		/* physical locks nest inside ours */
 		if (vswap_tag(word) == VSWAP_PHYS)
 			vswap_release_add(&r, word);
-		c->memcg_id[ci] = 0;
+		WRITE_ONCE(c->memcg_id[ci], 0);
 	}
 	full = c->used == cluster_capacity(c);
 	c->used -= nr;
