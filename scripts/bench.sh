@@ -10,7 +10,7 @@
 # vswap's metadata bytes per swapped page.  Figures are informative only: the exit status is
 # non-zero only for bad data, a setup/VM failure or a kernel problem.
 #
-#   scripts/bench.sh              # 64 MiB x 5 rounds
+#   scripts/bench.sh              # 64 MiB x 11 rounds
 #   scripts/bench.sh 128 5        # 128 MiB x 5 rounds
 #
 # Env: VSWAP_BENCH_ROTATIONAL, VSWAP_SMP (vCPUs, default 2),
@@ -23,7 +23,7 @@ set_flavor "$VSWAP_FLAVOR"
 
 usage_on_help "$@"
 MB=${1:-64}
-ROUNDS=${2:-5}
+ROUNDS=${2:-11}
 [ $# -le 2 ] || usage_die "too many arguments"
 case $MB$ROUNDS in *[!0-9]*) usage_die "MiB and rounds must be numbers, got '$MB' '$ROUNDS'" ;; esac
 

@@ -26,7 +26,7 @@
  * Figures are printed, never judged: a test case fails only if data comes
  * back wrong or a configuration cannot be set up.  Size and rounds:
  * $VSWAP_BENCH_MB (default 16) and $VSWAP_BENCH_ROUNDS (default 1); the
- * bench job (scripts/bench.sh) runs 64 MiB x 5.  $VSWAP_PHYS_DEV overrides
+ * bench job (scripts/bench.sh) runs 64 MiB x 11.  $VSWAP_PHYS_DEV overrides
  * /dev/vda (it is overwritten).
  */
 #define _GNU_SOURCE

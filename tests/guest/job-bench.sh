@@ -6,14 +6,14 @@
 # Sourced by /init (mark() and bench_run() come from there).
 # Kernel command line:
 #   vswap.bench_mb=N      region size in MiB (default 64)
-#   vswap.bench_rounds=N  pageout/read-back rounds (default 5)
+#   vswap.bench_rounds=N  pageout/read-back rounds (default 11)
 #   vswap.bench_rotational=1  /dev/vda on the HDD path (default: SSD path)
 # Emits "VSWAP: BENCH <figures>" for every figure line and finally
 # "VSWAP: BENCH-DONE rc=..".  Fails only if the benchmark binary failed
 # (bad data or a configuration that could not be set up), never on timing.
 
 VSWAP_BENCH_MB=64
-VSWAP_BENCH_ROUNDS=5
+VSWAP_BENCH_ROUNDS=11
 # shellcheck disable=SC2013  # words, not lines
 for arg in $(cat /proc/cmdline); do
 	case $arg in
