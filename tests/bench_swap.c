@@ -147,9 +147,7 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 	res->pswpout += read_vmstat("pswpout");
 	if (!blkdev_io_read(vt_phys_dev(), &res->io)) {
 		res->io.reads -= io0.reads;
-		res->io.read_sectors -= io0.read_sectors;
 		res->io.writes -= io0.writes;
-		res->io.write_sectors -= io0.write_sectors;
 	}
 	vd_region_unmap(&reg);
 	res->done = true;

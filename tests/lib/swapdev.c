@@ -131,16 +131,13 @@ long long blkdev_bytes(const char *dev)
 int blkdev_io_read(const char *dev, struct blkdev_io *io)
 {
 	const char *base = strrchr(dev, '/');
-	long long rmerge, rticks;
 	char path[128], buf[256];
 
 	snprintf(path, sizeof(path), "/sys/block/%s/stat", base ? base + 1 : dev);
 	if (vt_read_file(path, buf, sizeof(buf)) <= 0)
 		return -ENOENT;
 	/* reads, merges, sectors, ticks, then the same for writes */
-	if (sscanf(buf, "%lld %lld %lld %lld %lld %*d %lld", &io->reads,
-		   &rmerge, &io->read_sectors, &rticks, &io->writes,
-		   &io->write_sectors) != 6)
+	if (sscanf(buf, "%lld %*d %*d %*d %lld", &io->reads, &io->writes) != 2)
 		return -EINVAL;
 	return 0;
 }

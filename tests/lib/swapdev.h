@@ -64,10 +64,10 @@ long long blkdev_bytes(const char *dev);
 
 /*
  * Requests completed by block device @dev (/dev/<disk>), from
- * /sys/block/<disk>/stat: reads and writes, with the sectors of each.
+ * /sys/block/<disk>/stat.
  */
 struct blkdev_io {
-	long long reads, read_sectors, writes, write_sectors;
+	long long reads, writes;
 };
 
 /* 0, or -errno. */
