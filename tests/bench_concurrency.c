@@ -1234,6 +1234,7 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 
 	{
 		double mib = (double)procs * n * rounds * VT_PAGE_SIZE / MB(1);
+		char rs[256];
 		const struct p_result *p1 = &results[cfg].p[0];
 
 		ksft_print_msg("bench: %-25s P=%d: wall %7.3f s  sys %7.3f s  median round %6.3f s  %7.1f MiB/s  x%.2f of P=1  (%zu MiB x %d rounds each; pages out %zu of %zu, disk in %lld out %lld)%s\n",
@@ -1246,6 +1247,9 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 			       n * VT_PAGE_SIZE >> 20, rounds, res->swapped,
 			       (size_t)procs * n * rounds, res->pswpin,
 			       res->pswpout, res->bad ? "  DATA MISMATCH" : "");
+		ksft_print_msg("bench: %-25s P=%d: rounds %s s\n", c->name,
+			       procs, bench_rounds_str(rs, sizeof(rs),
+						       res->round_wall, rounds));
 	}
 	if (lockstat) {
 		memset(lk, 0, sizeof(*lk));

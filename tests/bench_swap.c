@@ -17,16 +17,19 @@
  * disk, the vswap/stock, zram/stock and (the round trip through a
  * physical backend) vswap disk/stock disk ratios, and vswap's
  * metadata bytes per swapped page (metadata_bytes / slots_used while the
- * whole region is swapped out).
+ * whole region is swapped out).  Then the disk round trip once more, stock
+ * and vswap in turns, a round each per pair (disk_pairs below), and the
+ * median of the per-pair ratios.
  *
  * /dev/vda is marked non-rotational before swapon, so that stock takes the
  * SSD path servers take (per-cluster locks, per-CPU clusters);
  * $VSWAP_BENCH_ROTATIONAL=1 keeps QEMU's default, the HDD path.
  *
  * Figures are printed, never judged: a test case fails only if data comes
- * back wrong or a configuration cannot be set up.  Size and rounds:
- * $VSWAP_BENCH_MB (default 16) and $VSWAP_BENCH_ROUNDS (default 1); the
- * bench job (scripts/bench.sh) runs 64 MiB x 11.  $VSWAP_PHYS_DEV overrides
+ * back wrong or a configuration cannot be set up.  Size, rounds, pairs:
+ * $VSWAP_BENCH_MB (default 16), $VSWAP_BENCH_ROUNDS (default 1) and
+ * $VSWAP_BENCH_PAIRS (default 1); the bench job (scripts/bench.sh) runs
+ * 64 MiB x 11 rounds and 11 pairs.  $VSWAP_PHYS_DEV overrides
  * /dev/vda (it is overwritten).
  */
 #define _GNU_SOURCE
@@ -77,20 +80,74 @@ static void __attribute__((constructor)) bench_init(void)
 		results = NULL;
 }
 
+/* One round's times, seconds */
+struct round_time {
+	double out_wall, out_sys;	/* page-out, writes and waiting for them */
+	double in_wall, in_sys;		/* faulting every page back in */
+};
+
+/*
+ * One round on @reg's @n pages: rewrite them (untimed), page them out and
+ * wait for the writes (timed; for the disk round trip, @cg set, also drop
+ * the written swap cache copies, as reclaim would under pressure, so that
+ * swap-in reads them back from the disk), fault every page back in
+ * (timed), verify (untimed).  @res, if set, gets vswap's peak metadata.
+ * Returns the pages that came back wrong, the first at *@first.
+ */
+static size_t round_trip(struct __test_metadata *_metadata,
+			 struct vd_region *reg, size_t n, int r,
+			 const char *cg, struct bench_result *res,
+			 struct round_time *t, size_t *first)
+{
+	volatile char sink = 0;
+	long long cached;
+	struct vd_stats s;
+	char size[32];
+	double t0, c0;
+	size_t i, sw;
+
+	vd_region_fill(reg, 0, n, SEED + r, NULL);
+	t0 = vd_now();
+	c0 = vd_sys_time();
+	EXPECT_EQ(0, madvise(reg->mem, n * VT_PAGE_SIZE, MADV_PAGEOUT));
+	vt_wait_writeback();
+	cached = cg ? cg_read_key_ll(cg, "memory.stat", "swapcached") : 0;
+	if (cached > 0) {
+		snprintf(size, sizeof(size), "%lld", cached);
+		cg_write(cg, "memory.reclaim", size);
+	}
+	t->out_wall = vd_now() - t0;
+	t->out_sys = vd_sys_time() - c0;
+
+	EXPECT_EQ(0, pagemap_count(reg->mem, n, &sw, NULL));
+	if (sw != n)
+		TH_LOG("round %d: %zu of %zu pages swapped out", r, sw, n);
+	if (res && !vd_stats_read(&s) &&
+	    s.v[VD_SLOTS_USED] > res->peak_slots) {
+		res->peak_slots = s.v[VD_SLOTS_USED];
+		res->peak_meta = s.v[VD_METADATA_BYTES];
+	}
+
+	t0 = vd_now();
+	c0 = vd_sys_time();
+	for (i = 0; i < n; i++)
+		sink += *(volatile char *)vd_page(reg, i);
+	t->in_wall = vd_now() - t0;
+	t->in_sys = vd_sys_time() - c0;
+	(void)sink;
+	return vd_region_verify(reg, 0, n, first);
+}
+
 static void run_workload(struct __test_metadata *_metadata, int cfg,
 			 const char *cg)
 {
 	struct bench_result *res = &results[cfg];
-	size_t n = bench_env_long("VSWAP_BENCH_MB", 16) * 256, i, first = 0, sw;
+	size_t n = bench_env_long("VSWAP_BENCH_MB", 16) * 256, first = 0;
 	int rounds = bench_env_long("VSWAP_BENCH_ROUNDS", 1), r;
-	double w0;
-	volatile char sink = 0;
-	struct vd_region reg;
 	struct blkdev_io io0 = {};
-	struct vd_stats s;
-	double t0, c0;
-	long long cached;
-	char size[32];
+	struct round_time t;
+	struct vd_region reg;
+	char rs[256];
 
 	ASSERT_NE(NULL, results);
 	ASSERT_GE(MAX_ROUNDS, rounds);
@@ -102,47 +159,16 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 	res->pswpout = -read_vmstat("pswpout");
 	blkdev_io_read(vt_phys_dev(), &io0);
 	for (r = 0; r < rounds; r++) {
-		vd_region_fill(&reg, 0, n, SEED + r, NULL);
-		w0 = res->pageout_wall + res->swapin_wall;
-
-		t0 = vd_now();
-		c0 = vd_sys_time();
-		ASSERT_EQ(0, madvise(reg.mem, n * VT_PAGE_SIZE, MADV_PAGEOUT));
-		vt_wait_writeback();
-		/*
-		 * Disk round trip (@cg set): drop the swap cache copies now
-		 * written, as reclaim would under pressure, so that swap-in
-		 * reads them back from the disk
-		 */
-		cached = cg ? cg_read_key_ll(cg, "memory.stat", "swapcached") : 0;
-		if (cached > 0) {
-			snprintf(size, sizeof(size), "%lld", cached);
-			cg_write(cg, "memory.reclaim", size);
-		}
-		res->round_out[r] = vd_now() - t0;
-		res->pageout_wall += res->round_out[r];
-		res->pageout_sys += vd_sys_time() - c0;
-
-		ASSERT_EQ(0, pagemap_count(reg.mem, n, &sw, NULL));
-		if (sw != n)
-			TH_LOG("round %d: %zu of %zu pages swapped out", r, sw, n);
-		if (cfg == CFG_VSWAP && !vd_stats_read(&s) &&
-		    s.v[VD_SLOTS_USED] > res->peak_slots) {
-			res->peak_slots = s.v[VD_SLOTS_USED];
-			res->peak_meta = s.v[VD_METADATA_BYTES];
-		}
-
-		t0 = vd_now();
-		c0 = vd_sys_time();
-		for (i = 0; i < n; i++)
-			sink += *(volatile char *)vd_page(&reg, i);
-		res->swapin_wall += vd_now() - t0;
-		res->swapin_sys += vd_sys_time() - c0;
-		res->round_wall[r] = res->pageout_wall + res->swapin_wall - w0;
-
-		res->bad += vd_region_verify(&reg, 0, n, &first);
+		res->bad += round_trip(_metadata, &reg, n, r, cg,
+				       cfg == CFG_VSWAP ? res : NULL, &t,
+				       &first);
+		res->pageout_wall += t.out_wall;
+		res->pageout_sys += t.out_sys;
+		res->swapin_wall += t.in_wall;
+		res->swapin_sys += t.in_sys;
+		res->round_out[r] = t.out_wall;
+		res->round_wall[r] = t.out_wall + t.in_wall;
 	}
-	(void)sink;
 	res->pswpin += read_vmstat("pswpin");
 	res->pswpout += read_vmstat("pswpout");
 	if (!blkdev_io_read(vt_phys_dev(), &res->io)) {
@@ -158,6 +184,10 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 		       res->pageout_sys + res->swapin_sys,
 		       res->pswpin, res->pswpout, res->io.reads, res->io.writes,
 		       res->bad ? "  DATA MISMATCH" : "");
+	ksft_print_msg("bench: %-26s rounds %s s\n", cfg_names[cfg],
+		       bench_rounds_str(rs, sizeof(rs), res->round_wall, rounds));
+	ksft_print_msg("bench: %-26s page-out %s s\n", cfg_names[cfg],
+		       bench_rounds_str(rs, sizeof(rs), res->round_out, rounds));
 	EXPECT_EQ(0, res->bad) TH_LOG("%zu bad pages, first %zu", res->bad, first);
 }
 
@@ -269,6 +299,89 @@ TEST_F_TIMEOUT(bench, vswap_disk, 1200)
 	ASSERT_EQ(0, phys_on(dev, -1, &self->rot_saved));
 	self->phys_on = true;
 	run_workload(_metadata, CFG_VSWAP_DISK, self->env.cg);
+}
+
+/*
+ * The disk round trip again, stock and vswap in turns: $VSWAP_BENCH_PAIRS
+ * pairs (default 1) of one round each, each with the disk swapped on
+ * afresh and a new region, vswap loaded for its round and unloaded after.
+ * Every other pair runs vswap first, so that neither side always follows
+ * the other; slow host I/O for a while (the guest's disk is a file on the
+ * host) then lands on both sides of a pair, which a ratio per pair
+ * cancels where the runs above, one side after the other, do not.
+ * Printed: each pair's times and its vswap/stock ratios, and the median
+ * of each ratio.
+ */
+#define MAX_PAIRS		64
+
+static void disk_half(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(bench) *self, bool vswap, size_t n, int r,
+		      struct round_time *t)
+{
+	const char *dev = vt_phys_dev();
+	struct vd_region reg;
+	struct vd_stats s;
+	size_t first = 0, bad;
+
+	if (vswap)
+		ASSERT_EQ(0, vd_ensure_loaded());
+	ASSERT_EQ(0, phys_on(dev, -1, &self->rot_saved));
+	self->phys_on = true;
+	ASSERT_EQ(0, vd_region_map(&reg, n, false));
+	bad = round_trip(_metadata, &reg, n, r, self->env.cg, NULL, t, &first);
+	EXPECT_EQ(0, bad) TH_LOG("%s, round %d: %zu bad pages, first %zu",
+				 vswap ? "vswap" : "stock", r, bad, first);
+	vd_region_unmap(&reg);
+	EXPECT_EQ(0, swap_off(dev));
+	self->phys_on = false;
+	if (!vswap)
+		return;
+	/*
+	 * Unload as a user would: swapoff(2) brings back the pages of other
+	 * processes that global reclaim swapped out meanwhile (the VM is
+	 * small), then vswap is idle.
+	 */
+	EXPECT_EQ(0, swap_off(VSWAP_DEV));
+	EXPECT_EQ(0, vd_wait_idle(&s)) vd_stats_log("not idle", &s);
+	EXPECT_EQ(0, vswap_ensure_unloaded());
+}
+
+TEST_F_TIMEOUT(bench, disk_pairs, 1800)
+{
+	size_t n = bench_env_long("VSWAP_BENCH_MB", 16) * 256;
+	int pairs = bench_env_long("VSWAP_BENCH_PAIRS", 1), p;
+	double wall[MAX_PAIRS], sys[MAX_PAIRS], out[MAX_PAIRS];
+	double in[MAX_PAIRS];
+	struct round_time st, vs;
+
+	ASSERT_LT(0, blkdev_bytes(vt_phys_dev()))
+		TH_LOG("no disk %s", vt_phys_dev());
+	ASSERT_LE(1, pairs);
+	ASSERT_GE(MAX_PAIRS, pairs);
+	ASSERT_EQ(0, zswap_set_enabled(false));
+	for (p = 0; p < pairs; p++) {
+		if (p % 2) {
+			disk_half(_metadata, self, true, n, p, &vs);
+			disk_half(_metadata, self, false, n, p, &st);
+		} else {
+			disk_half(_metadata, self, false, n, p, &st);
+			disk_half(_metadata, self, true, n, p, &vs);
+		}
+		wall[p] = (vs.out_wall + vs.in_wall) / (st.out_wall + st.in_wall);
+		sys[p] = (vs.out_sys + vs.in_sys) /
+			 (st.out_sys + st.in_sys + 1e-9);
+		out[p] = vs.out_wall / st.out_wall;
+		in[p] = vs.in_wall / st.in_wall;
+		ksft_print_msg("bench: disk pair %2d (%s first): stock %.3f s (sys %.3f), vswap %.3f s (sys %.3f): vswap/stock wall %.2f, sys %.2f, page-out %.2f, swap-in %.2f\n",
+			       p, p % 2 ? "vswap" : "stock",
+			       st.out_wall + st.in_wall, st.out_sys + st.in_sys,
+			       vs.out_wall + vs.in_wall, vs.out_sys + vs.in_sys,
+			       wall[p], sys[p], out[p], in[p]);
+	}
+	ksft_print_msg("bench: ratio vswap disk/stock disk, %d alternating pairs of %zu MiB, median: wall %.2f, sys %.2f, page-out %.2f, swap-in %.2f\n",
+		       pairs, n * VT_PAGE_SIZE >> 20, bench_median(wall, pairs),
+		       bench_median(sys, pairs), bench_median(out, pairs),
+		       bench_median(in, pairs));
 }
 
 /*

@@ -33,3 +33,15 @@ double bench_median(const double *v, size_t n)
 	free(w);
 	return m;
 }
+
+char *bench_rounds_str(char *buf, size_t size, const double *v, size_t n)
+{
+	size_t i, len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%.3f", i ? " " : "",
+				v[i]);
+	return buf;
+}

@@ -20,4 +20,11 @@ long bench_env_long(const char *name, long def);
  */
 double bench_median(const double *v, size_t n);
 
+/*
+ * The @n values as "0.512 0.498 ..." (milliseconds precision, seconds)
+ * into @buf of @size bytes, cut short if it does not fit: a slow first
+ * round, or one stall, shows in the log next to the median.  Returns @buf.
+ */
+char *bench_rounds_str(char *buf, size_t size, const double *v, size_t n);
+
 #endif /* __VSWAP_TEST_BENCH_H */
