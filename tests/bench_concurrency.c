@@ -25,42 +25,47 @@
  *             frees a slot per page, as for memory that is being rewritten);
  *   untimed - verify every page against its checksum; a round starts only
  *             when every process has verified the previous one.
- * Measured per (configuration, P): wall time of the timed parts, from the
+ * Every configuration runs twice, in the order stock zswap, stock disk,
+ * vswap zswap, vswap disk, then the same backwards (NR_PASSES).
+ * Measured per (configuration, pass, P): wall time of the timed parts, from the
  * barrier's release to the last process done, summed over the rounds, and
  * the median round's (a host I/O stall can lengthen one round); the
  * system time the processes spent in their timed parts (getrusage in each
  * process; reclaim done by kswapd or in interrupts is not in it); the
  * throughput (MiB paged out and back in per second, all processes) and its
  * ratio to P = 1; the pages found swapped out (pagemap) and the disk pages
- * read/written (pswpin/pswpout).  The summary prints per P the vswap/stock
- * ratios (wall, sys, median round), zswap on against zswap on and vswap
+ * read/written (pswpin/pswpout).  The summary prints per P the means over
+ * the passes and the vswap/stock ratios of those (wall, sys, median
+ * round), zswap on against zswap on and vswap
  * disk against stock disk.  Stock with zswap writes the pages zswap
  * rejects (the random ones) to /dev/vda; vswap without a disk keeps them in
  * memory: that ratio is not about locks alone.
  *
  * Lock table (only if /proc/lock_stat exists: CONFIG_LOCK_STAT, the debug
- * flavor): for each configuration at the largest P, the lock statistics are
- * cleared right before the first round and read right after the last
- * round's timed part; printed are acquisitions per swapped page (pages
- * found swapped out, summed over processes and rounds) of the lock classes
- * all CPUs share on the swap path (the virtual type's si->lock, the
+ * flavor): for each configuration at the largest P (first pass), the lock
+ * statistics are cleared right before the first round and read right after
+ * the last round's timed part; printed are acquisitions per swapped page
+ * (pages found swapped out, summed over processes and rounds) of the lock
+ * classes all CPUs share on the swap path (the virtual type's si->lock, the
  * physical device's si->lock, swap_avail_lock, swap_lock), of the
  * per-cluster locks (the device's and vswap's), of a few more swap-path
  * classes, and of the xarray lock classes (swap cache, zswap trees) that
  * grew by more than the pages swapped; then contentions and wait time, and
  * the average hold time.  For each class in the table that was contended:
- * the code points that waited for it and those that held it meanwhile,
- * with lock_stat's counts (the first four of each it recorded).
- * lock_stat counts per class, machine-wide: anything else the machine did
- * meanwhile is in the figures.  Class names are lockdep's (the stringified
- * lock, "#N" for the N-th class of that name): the device's si->lock is
- * the "&p->lock" class /proc/lockdep shows taken under swap_lock (seq_file's
- * mutex has the same name); the xa_lock classes are told apart with
- * /proc/lockdep (IRQs off: the swap cache's; IRQs on: zswap's) and the
- * contention points, where there are any; the label says how sure it is.
+ * the code points that waited for it and those that held it meanwhile, with
+ * lock_stat's counts (the first four of each it recorded). lock_stat counts
+ * per class, machine-wide: anything else the machine did meanwhile is in
+ * the figures.  Class names are lockdep's (the stringified lock, "#N" for
+ * the N-th class of that name): the device's si->lock is the "&p->lock"
+ * class /proc/lockdep shows taken under swap_lock (seq_file's mutex has the
+ * same name); the xa_lock classes are told apart with /proc/lockdep (IRQs
+ * off: the swap cache's; IRQs on: zswap's) and the contention points, where
+ * there are any; the label says how sure it is.
  *
- * stress-ng --pageswap (two more test cases, after the four above): for
+ * stress-ng --pageswap (four more test cases, after the eight above): for
  * the two zswap-on configurations (stock zswap, vswap zswap; same setup),
+ * twice each, in the order stock, vswap, vswap, stock (the machine's rate
+ * drifts through a boot, see PS_PASSES),
  * "stress-ng --pageswap P --timeout T --metrics-brief" for P = 1, 2, 4, in
  * a cgroup of its own (no limits).  Each worker maps one shared anonymous
  * (shmem) page at a time, pages it and the previous one out with
@@ -72,7 +77,8 @@
  * ops/s (real time)" (higher is better; its real time includes the
  * wind-down after T), bogo ops, real/usr/sys time, disk pages read and
  * written (pswpin/pswpout), OOM kills in the cgroup; and per P the ratio
- * vswap/stock of the bogo ops/s (> 1: vswap faster).  Skipped, with one
+ * vswap/stock of the two passes' mean bogo ops/s (> 1: vswap faster).
+ * Skipped, with one
  * "bench: pageswap: skipped" line, when stress-ng is not in the image or
  * has no --pageswap (its --help is checked) or says it cannot run it.
  * T: $VSWAP_BENCH_STRESS_SECS, else vswap.bench_stress_secs= on the kernel
@@ -165,15 +171,30 @@ struct lock_result {
 	struct lock_row rows[MAX_ROWS];
 };
 
+/*
+ * Two passes of every configuration, in the order stock zswap, stock
+ * disk, vswap zswap, vswap disk, then back: a boot's speed drifts (see
+ * PS_PASSES), and whichever configuration ran first would be favoured.
+ */
+#define NR_PASSES	2
+
 struct cfg_result {
-	struct p_result p[NR_P];
+	struct p_result p[NR_PASSES][NR_P];
 	struct lock_result lk;
 };
 
 /* shared with the forked test processes */
 static struct cfg_result *results;
 
-/* stress-ng --pageswap, per configuration (the two zswap-on ones) and P */
+/*
+ * stress-ng --pageswap, per configuration (the two zswap-on ones), pass
+ * and P.  Two passes, in the order stock, vswap, vswap, stock: the
+ * machine's rate drifts through a boot (measured: 3011, 2591, 2295 and
+ * 2388 ops/s at P=1 for stock, vswap, stock, vswap), so that whichever
+ * runs first would be favoured.
+ */
+#define PS_PASSES	2
+
 struct ps_result {
 	bool done;
 	double ops, real, usr, sys, rate;	/* rate: bogo ops/s (real time) */
@@ -182,7 +203,7 @@ struct ps_result {
 
 struct ps_state {
 	int support;		/* 0: not probed yet, 1: yes, -1: skipped */
-	struct ps_result r[NR_CFG][NR_P];
+	struct ps_result r[NR_CFG][PS_PASSES][NR_P];
 };
 
 static struct ps_state *ps;
@@ -1125,10 +1146,10 @@ static void print_spaces(const struct bench_cfg *c, int procs,
 }
 
 static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
-		  int cfg, int pi, bool lockstat)
+		  int cfg, int pass, int pi, bool lockstat)
 {
 	const struct bench_cfg *c = &cfgs[cfg];
-	struct p_result *res = &results[cfg].p[pi];
+	struct p_result *res = &results[cfg].p[pass][pi];
 	struct lock_result *lk = &results[cfg].lk;
 	int procs = p_list[pi], rounds = bench_rounds();
 	size_t n = bench_mb() * 256, i;
@@ -1235,10 +1256,10 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 	{
 		double mib = (double)procs * n * rounds * VT_PAGE_SIZE / MB(1);
 		char rs[256];
-		const struct p_result *p1 = &results[cfg].p[0];
+		const struct p_result *p1 = &results[cfg].p[pass][0];
 
-		ksft_print_msg("bench: %-25s P=%d: wall %7.3f s  sys %7.3f s  median round %6.3f s  %7.1f MiB/s  x%.2f of P=1  (%zu MiB x %d rounds each; pages out %zu of %zu, disk in %lld out %lld)%s\n",
-			       c->name, procs, res->wall, res->sys,
+		ksft_print_msg("bench: %-25s P=%d, pass %d: wall %7.3f s  sys %7.3f s  median round %6.3f s  %7.1f MiB/s  x%.2f of P=1  (%zu MiB x %d rounds each; pages out %zu of %zu, disk in %lld out %lld)%s\n",
+			       c->name, procs, pass + 1, res->wall, res->sys,
 			       median_round(res),
 			       mib / res->wall,
 			       p1->done && pi ? (mib / res->wall) /
@@ -1247,9 +1268,10 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 			       n * VT_PAGE_SIZE >> 20, rounds, res->swapped,
 			       (size_t)procs * n * rounds, res->pswpin,
 			       res->pswpout, res->bad ? "  DATA MISMATCH" : "");
-		ksft_print_msg("bench: %-25s P=%d: rounds %s s\n", c->name,
-			       procs, bench_rounds_str(rs, sizeof(rs),
-						       res->round_wall, rounds));
+		ksft_print_msg("bench: %-25s P=%d, pass %d: rounds %s s\n",
+			       c->name, procs, pass + 1,
+			       bench_rounds_str(rs, sizeof(rs), res->round_wall,
+						rounds));
 	}
 	if (lockstat) {
 		memset(lk, 0, sizeof(*lk));
@@ -1288,36 +1310,61 @@ static void setup_config(struct __test_metadata *_metadata,
 		ASSERT_EQ(1, proc_swaps_find("vswap", NULL, NULL, NULL));
 }
 
+/* The lock table comes from the first pass at the largest P */
 static void run_config(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(conc) *self, int cfg)
+		       FIXTURE_DATA(conc) *self, int cfg, int pass)
 {
 	int pi;
 
 	ASSERT_NE(NULL, results);
-	memset(&results[cfg], 0, sizeof(results[cfg]));
+	memset(results[cfg].p[pass], 0, sizeof(results[cfg].p[pass]));
+	if (!pass)
+		memset(&results[cfg].lk, 0, sizeof(results[cfg].lk));
 	setup_config(_metadata, self, cfg);
 	for (pi = 0; pi < NR_P; pi++)
-		run_p(_metadata, self, cfg, pi, have_lock_stat() && pi == NR_P - 1);
+		run_p(_metadata, self, cfg, pass, pi,
+		      !pass && have_lock_stat() && pi == NR_P - 1);
 }
 
+/* Declared in the order they run (see NR_PASSES) */
 TEST_F_TIMEOUT(conc, stock_zswap, 3600)
 {
-	run_config(_metadata, self, CFG_STOCK_ZSWAP);
+	run_config(_metadata, self, CFG_STOCK_ZSWAP, 0);
 }
 
 TEST_F_TIMEOUT(conc, stock_disk, 3600)
 {
-	run_config(_metadata, self, CFG_STOCK_DISK);
+	run_config(_metadata, self, CFG_STOCK_DISK, 0);
 }
 
 TEST_F_TIMEOUT(conc, vswap_zswap, 3600)
 {
-	run_config(_metadata, self, CFG_VSWAP_ZSWAP);
+	run_config(_metadata, self, CFG_VSWAP_ZSWAP, 0);
 }
 
 TEST_F_TIMEOUT(conc, vswap_disk, 3600)
 {
-	run_config(_metadata, self, CFG_VSWAP_DISK);
+	run_config(_metadata, self, CFG_VSWAP_DISK, 0);
+}
+
+TEST_F_TIMEOUT(conc, vswap_disk_again, 3600)
+{
+	run_config(_metadata, self, CFG_VSWAP_DISK, 1);
+}
+
+TEST_F_TIMEOUT(conc, vswap_zswap_again, 3600)
+{
+	run_config(_metadata, self, CFG_VSWAP_ZSWAP, 1);
+}
+
+TEST_F_TIMEOUT(conc, stock_disk_again, 3600)
+{
+	run_config(_metadata, self, CFG_STOCK_DISK, 1);
+}
+
+TEST_F_TIMEOUT(conc, stock_zswap_again, 3600)
+{
+	run_config(_metadata, self, CFG_STOCK_ZSWAP, 1);
 }
 
 /* ---------------------------------------------------------------------
@@ -1445,10 +1492,11 @@ static bool ps_parse(const char *path, struct ps_result *r, bool *unsupported)
 }
 
 static void run_pageswap_p(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(conc) *self, int cfg, int pi, int secs)
+			   FIXTURE_DATA(conc) *self, int cfg, int pass, int pi,
+			   int secs)
 {
 	const struct bench_cfg *c = &cfgs[cfg];
-	struct ps_result *r = &ps->r[cfg][pi];
+	struct ps_result *r = &ps->r[cfg][pass][pi];
 	char nstr[16], tstr[16];
 	const char *argv[] = { "stress-ng", "--pageswap", nstr, "--timeout", tstr,
 			       "--metrics-brief", "--temp-path", "/tmp", NULL };
@@ -1475,8 +1523,8 @@ static void run_pageswap_p(struct __test_metadata *_metadata,
 		waitpid(pid, NULL, 0);
 	}
 	self->pids[slot] = 0;
-	fprintf(stderr, "# ---- %s, stress-ng --pageswap %d --timeout %s:\n",
-		c->name, procs, tstr);
+	fprintf(stderr, "# ---- %s, pass %d, stress-ng --pageswap %d --timeout %s:\n",
+		c->name, pass + 1, procs, tstr);
 	found = ps_parse(PS_OUT, r, &unsupported);
 	unlink(PS_OUT);
 	ASSERT_EQ(0, ret) TH_LOG("%s P=%d: stress-ng did not end within %d s",
@@ -1503,8 +1551,9 @@ static void run_pageswap_p(struct __test_metadata *_metadata,
 		return;
 	}
 	r->done = true;
-	ksft_print_msg("bench: pageswap %-25s P=%d: %9.1f bogo ops/s (real time)  (%.0f bogo ops, real %.2f s, usr %.2f s, sys %.2f s; disk in %lld out %lld; OOM kills %lld)\n",
-		       c->name, procs, r->rate, r->ops, r->real, r->usr, r->sys,
+	ksft_print_msg("bench: pageswap %-25s P=%d, pass %d: %9.1f bogo ops/s (real time)  (%.0f bogo ops, real %.2f s, usr %.2f s, sys %.2f s; disk in %lld out %lld; OOM kills %lld)\n",
+		       c->name, procs, pass + 1, r->rate, r->ops, r->real,
+		       r->usr, r->sys,
 		       r->pswpin, r->pswpout, r->oom_kills);
 }
 
@@ -1513,14 +1562,14 @@ static void run_pageswap_p(struct __test_metadata *_metadata,
  * first cgroup (no limits), vm.max_map_count capped (PS_MAP_COUNT).
  */
 static void run_pageswap(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(conc) *self, int cfg)
+			 FIXTURE_DATA(conc) *self, int cfg, int pass)
 {
 	int secs = stress_secs(), pi;
 	char why[160];
 	ssize_t len;
 
 	ASSERT_NE(NULL, ps);
-	memset(ps->r[cfg], 0, sizeof(ps->r[cfg]));
+	memset(ps->r[cfg][pass], 0, sizeof(ps->r[cfg][pass]));
 	if (!ps->support) {
 		ps->support = ps_probe(why, sizeof(why)) ? 1 : -1;
 		if (ps->support < 0)
@@ -1536,37 +1585,86 @@ static void run_pageswap(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, vt_write_file(MAX_MAP_COUNT, PS_MAP_COUNT))
 		TH_LOG("vm.max_map_count = " PS_MAP_COUNT);
 	for (pi = 0; pi < NR_P && ps->support > 0; pi++)
-		run_pageswap_p(_metadata, self, cfg, pi, secs);
+		run_pageswap_p(_metadata, self, cfg, pass, pi, secs);
 }
 
+/* Declared in the order they run: stock, vswap, vswap, stock */
 TEST_F_TIMEOUT(conc, pageswap_stock_zswap, 1800)
 {
-	run_pageswap(_metadata, self, CFG_STOCK_ZSWAP);
+	run_pageswap(_metadata, self, CFG_STOCK_ZSWAP, 0);
 }
 
 TEST_F_TIMEOUT(conc, pageswap_vswap_zswap, 1800)
 {
-	run_pageswap(_metadata, self, CFG_VSWAP_ZSWAP);
+	run_pageswap(_metadata, self, CFG_VSWAP_ZSWAP, 0);
+}
+
+TEST_F_TIMEOUT(conc, pageswap_vswap_zswap_again, 1800)
+{
+	run_pageswap(_metadata, self, CFG_VSWAP_ZSWAP, 1);
+}
+
+TEST_F_TIMEOUT(conc, pageswap_stock_zswap_again, 1800)
+{
+	run_pageswap(_metadata, self, CFG_STOCK_ZSWAP, 1);
 }
 
 /* ---------------------------------------------------------------------
  * Summary
  */
 
+/* The means over a configuration's passes at P index @pi; false if none */
+static bool pass_means(int cfg, int pi, double *wall, double *sys,
+		       double *median)
+{
+	int pass, n = 0;
+
+	*wall = *sys = *median = 0;
+	for (pass = 0; pass < NR_PASSES; pass++) {
+		const struct p_result *p = &results[cfg].p[pass][pi];
+
+		if (!p->done)
+			continue;
+		*wall += p->wall;
+		*sys += p->sys;
+		*median += median_round(p);
+		n++;
+	}
+	if (!n)
+		return false;
+	*wall /= n;
+	*sys /= n;
+	*median /= n;
+	return true;
+}
+
+/* vswap/stock of the passes' means, and of each pass's median round */
 static void print_ratio(const char *what, int vs, int st)
 {
-	int pi;
+	double vw, vsys, vm, sw, ssys, sm;
+	char per[64];
+	size_t off;
+	int pi, pass;
 
 	for (pi = 0; pi < NR_P; pi++) {
-		const struct p_result *v = &results[vs].p[pi];
-		const struct p_result *s = &results[st].p[pi];
-
-		if (!v->done || !s->done)
+		if (!pass_means(vs, pi, &vw, &vsys, &vm) ||
+		    !pass_means(st, pi, &sw, &ssys, &sm))
 			continue;
-		ksft_print_msg("bench: ratio %s P=%d: wall %.2f, sys %.2f, median round %.2f\n",
-			       what, p_list[pi], v->wall / s->wall,
-			       v->sys / (s->sys + 1e-9),
-			       median_round(v) / median_round(s));
+		off = 0;
+		per[0] = '\0';
+		for (pass = 0; pass < NR_PASSES; pass++) {
+			const struct p_result *v = &results[vs].p[pass][pi];
+			const struct p_result *s = &results[st].p[pass][pi];
+
+			if (v->done && s->done)
+				off += snprintf(per + off, sizeof(per) - off,
+						"%s%.2f", off ? " / " : "",
+						median_round(v) /
+						median_round(s));
+		}
+		ksft_print_msg("bench: ratio %s P=%d: wall %.2f, sys %.2f, median round %.2f (per pass: %s)\n",
+			       what, p_list[pi], vw / sw, vsys / (ssys + 1e-9),
+			       vm / sm, per);
 	}
 }
 
@@ -1653,39 +1751,72 @@ static void print_lock_table(void)
 	}
 }
 
-/* stress-ng --pageswap: figures per configuration, vswap/stock per P */
+/*
+ * The mean rate of a configuration's passes at P index @pi, 0 if none has
+ * a figure; the passes with one in *@n.
+ */
+static double ps_mean(int cfg, int pi, int *n)
+{
+	double sum = 0;
+	int pass;
+
+	*n = 0;
+	for (pass = 0; pass < PS_PASSES; pass++) {
+		const struct ps_result *r = &ps->r[cfg][pass][pi];
+
+		if (r->done) {
+			sum += r->rate;
+			(*n)++;
+		}
+	}
+	return *n ? sum / *n : 0;
+}
+
+/*
+ * stress-ng --pageswap: figures per configuration and pass, vswap/stock
+ * per P of the passes' means
+ */
 static void print_pageswap(void)
 {
 	static const int pcfg[] = { CFG_STOCK_ZSWAP, CFG_VSWAP_ZSWAP };
 	unsigned int k;
-	int pi;
+	int pi, pass, nv, ns;
+	double v, st;
 
 	if (!ps || ps->support <= 0)
 		return;		/* skipped: said so once already */
-	ksft_print_msg("bench: pageswap: stress-ng --pageswap P --timeout %ds, bogo ops/s (real time) per P, higher is better:\n",
+	ksft_print_msg("bench: pageswap: stress-ng --pageswap P --timeout %ds, bogo ops/s (real time) per P and pass (stock, vswap, vswap, stock), higher is better:\n",
 		       stress_secs());
 	for (k = 0; k < ARRAY_SIZE(pcfg); k++) {
 		char line[256];
 		size_t off = 0;
 
 		for (pi = 0; pi < NR_P; pi++) {
-			const struct ps_result *r = &ps->r[pcfg[k]][pi];
+			off += snprintf(line + off, sizeof(line) - off,
+					"  P=%d", p_list[pi]);
+			for (pass = 0; pass < PS_PASSES; pass++) {
+				const struct ps_result *r =
+					&ps->r[pcfg[k]][pass][pi];
 
-			if (r->done)
-				off += snprintf(line + off, sizeof(line) - off,
-						"  P=%d %9.1f", p_list[pi], r->rate);
+				if (r->done)
+					off += snprintf(line + off,
+							sizeof(line) - off,
+							" %7.1f", r->rate);
+				else
+					off += snprintf(line + off,
+							sizeof(line) - off,
+							" %7s", "-");
+			}
 		}
-		if (off)
-			ksft_print_msg("bench: pageswap %-25s%s\n",
-				       cfgs[pcfg[k]].name, line);
+		ksft_print_msg("bench: pageswap %-25s%s\n", cfgs[pcfg[k]].name,
+			       line);
 	}
 	for (pi = 0; pi < NR_P; pi++) {
-		const struct ps_result *v = &ps->r[CFG_VSWAP_ZSWAP][pi];
-		const struct ps_result *s = &ps->r[CFG_STOCK_ZSWAP][pi];
-
-		if (v->done && s->done && s->rate > 0)
-			ksft_print_msg("bench: pageswap ratio vswap/stock bogo-ops/s, zswap on P=%d: %.2f (> 1: vswap does more page swaps per second)\n",
-				       p_list[pi], v->rate / s->rate);
+		v = ps_mean(CFG_VSWAP_ZSWAP, pi, &nv);
+		st = ps_mean(CFG_STOCK_ZSWAP, pi, &ns);
+		if (nv && ns && st > 0)
+			ksft_print_msg("bench: pageswap ratio vswap/stock bogo-ops/s, zswap on P=%d: %.2f (means of %d and %d passes; > 1: vswap does more page swaps per second)\n",
+				       p_list[pi], v / st, nv, ns);
 	}
 }
 
@@ -1698,19 +1829,19 @@ TEST_F_TIMEOUT(conc, summary, 120)
 	int cfg, pi;
 
 	ASSERT_NE(NULL, results);
-	ksft_print_msg("bench: concurrency: %ld CPUs, %ld MiB x %d rounds per process; wall s (sys s) per P:\n",
-		       sysconf(_SC_NPROCESSORS_ONLN), bench_mb(), bench_rounds());
+	ksft_print_msg("bench: concurrency: %ld CPUs, %ld MiB x %d rounds per process; wall s (sys s) per P, mean of %d passes:\n",
+		       sysconf(_SC_NPROCESSORS_ONLN), bench_mb(), bench_rounds(),
+		       NR_PASSES);
 	for (cfg = 0; cfg < NR_CFG; cfg++) {
+		double wall, sys, median;
 		char line[256];
 		size_t off = 0;
 
 		for (pi = 0; pi < NR_P; pi++) {
-			const struct p_result *p = &results[cfg].p[pi];
-
-			if (p->done)
+			if (pass_means(cfg, pi, &wall, &sys, &median))
 				off += snprintf(line + off, sizeof(line) - off,
-						"  P=%d %7.3f (%7.3f)", p->procs,
-						p->wall, p->sys);
+						"  P=%d %7.3f (%7.3f)",
+						p_list[pi], wall, sys);
 		}
 		if (off)
 			ksft_print_msg("bench: %-25s%s\n", cfgs[cfg].name, line);
