@@ -86,6 +86,17 @@ struct round_time {
 	double in_wall, in_sys;		/* faulting every page back in */
 };
 
+/* A round's whole time, page-out and swap-in */
+static double rt_wall(const struct round_time *t)
+{
+	return t->out_wall + t->in_wall;
+}
+
+static double rt_sys(const struct round_time *t)
+{
+	return t->out_sys + t->in_sys;
+}
+
 /*
  * One round on @reg's @n pages: rewrite them (untimed), page them out and
  * wait for the writes (timed; for the disk round trip, @cg set, also drop
@@ -167,7 +178,7 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 		res->swapin_wall += t.in_wall;
 		res->swapin_sys += t.in_sys;
 		res->round_out[r] = t.out_wall;
-		res->round_wall[r] = t.out_wall + t.in_wall;
+		res->round_wall[r] = rt_wall(&t);
 	}
 	res->pswpin += read_vmstat("pswpin");
 	res->pswpout += read_vmstat("pswpout");
@@ -367,15 +378,13 @@ TEST_F_TIMEOUT(bench, disk_pairs, 1800)
 			disk_half(_metadata, self, false, n, p, &st);
 			disk_half(_metadata, self, true, n, p, &vs);
 		}
-		wall[p] = (vs.out_wall + vs.in_wall) / (st.out_wall + st.in_wall);
-		sys[p] = (vs.out_sys + vs.in_sys) /
-			 (st.out_sys + st.in_sys + 1e-9);
+		wall[p] = rt_wall(&vs) / rt_wall(&st);
+		sys[p] = rt_sys(&vs) / (rt_sys(&st) + 1e-9);
 		out[p] = vs.out_wall / st.out_wall;
 		in[p] = vs.in_wall / st.in_wall;
 		ksft_print_msg("bench: disk pair %2d (%s first): stock %.3f s (sys %.3f), vswap %.3f s (sys %.3f): vswap/stock wall %.2f, sys %.2f, page-out %.2f, swap-in %.2f\n",
 			       p, p % 2 ? "vswap" : "stock",
-			       st.out_wall + st.in_wall, st.out_sys + st.in_sys,
-			       vs.out_wall + vs.in_wall, vs.out_sys + vs.in_sys,
+			       rt_wall(&st), rt_sys(&st), rt_wall(&vs), rt_sys(&vs),
 			       wall[p], sys[p], out[p], in[p]);
 	}
 	ksft_print_msg("bench: ratio vswap disk/stock disk, %d alternating pairs of %zu MiB, median: wall %.2f, sys %.2f, page-out %.2f, swap-in %.2f\n",
