@@ -11,7 +11,10 @@
 # verified after every round (untimed).  Prints per configuration and P the
 # wall time to the last process done and the processes' system time, the
 # throughput and its scaling from P = 1, and per P the vswap/stock ratios
-# (zswap on: vswap/stock; zswap off: vswap disk/stock disk).
+# (zswap on: vswap/stock; zswap off: vswap disk/stock disk).  Then the two
+# disk configurations once more in alternating pairs (stock and vswap one
+# round each at every P, seconds apart, vswap first in every other pair),
+# and per P the median of the pairs' vswap/stock ratios.
 # Then, for the two zswap-on configurations, `stress-ng --pageswap P
 # --timeout T --metrics-brief` for P = 1, 2, 4 (T = 10 s here, 3 s in the
 # test suite): stress-ng's bogo ops/s (real time) per configuration and P,
@@ -36,6 +39,7 @@
 #   scripts/bench-concurrency.sh                # 32 MiB per process x 3 rounds, 2 vCPUs
 #   scripts/bench-concurrency.sh 64 5           # 64 MiB per process x 5 rounds
 #   scripts/bench-concurrency.sh 32 3 30        # stress-ng --pageswap runs of 30 s
+#   scripts/bench-concurrency.sh 32 3 10 15     # 15 disk pairs (default 9)
 #   VSWAP_SMP=4 scripts/bench-concurrency.sh    # 4 vCPUs
 #   VSWAP_FLAVOR=debug scripts/bench-concurrency.sh   # with the lock table
 #
@@ -52,8 +56,9 @@ usage_on_help "$@"
 MB=${1:-32}
 ROUNDS=${2:-3}
 STRESS_SECS=${3:-10}
-[ $# -le 3 ] || usage_die "too many arguments"
-case $MB$ROUNDS$STRESS_SECS in *[!0-9]*) usage_die "MiB per process, rounds and stress-ng seconds must be numbers, got '$MB' '$ROUNDS' '$STRESS_SECS'" ;; esac
+PAIRS=${4:-9}
+[ $# -le 4 ] || usage_die "too many arguments"
+case $MB$ROUNDS$STRESS_SECS$PAIRS in *[!0-9]*) usage_die "MiB per process, rounds, stress-ng seconds and pairs must be numbers, got '$MB' '$ROUNDS' '$STRESS_SECS' '$PAIRS'" ;; esac
 case ${VSWAP_SMP:-2} in '' | *[!0-9]* | 0) die "VSWAP_SMP must be a number of vCPUs" ;; esac
 export VSWAP_SMP=${VSWAP_SMP:-2}
 TMO=1800
@@ -61,7 +66,7 @@ TMO=1800
 
 # one pipeline at a time, from the kernel build to the VM run
 vswap_lock
-log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE, $VSWAP_SMP vCPUs, ${MB} MiB per process x $ROUNDS rounds, stress-ng --pageswap ${STRESS_SECS} s, P = 1 2 4"
+log "flavor $VSWAP_FLAVOR, cache $VSWAP_CACHE, $VSWAP_SMP vCPUs, ${MB} MiB per process x $ROUNDS rounds, stress-ng --pageswap ${STRESS_SECS} s, $PAIRS disk pairs, P = 1 2 4"
 # vswap.bench_stress_secs is read by tests/bench_concurrency.c itself
 run_bench bench-concurrency bench_concurrency "${VSWAP_VM_TIMEOUT:-$TMO}" \
-	"vswap.bench_mb=$MB vswap.bench_rounds=$ROUNDS vswap.bench_stress_secs=$STRESS_SECS"
+	"vswap.bench_mb=$MB vswap.bench_rounds=$ROUNDS vswap.bench_stress_secs=$STRESS_SECS vswap.bench_pairs=$PAIRS"

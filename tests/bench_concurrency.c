@@ -26,7 +26,10 @@
  *   untimed - verify every page against its checksum; a round starts only
  *             when every process has verified the previous one.
  * Every configuration runs twice, in the order stock zswap, stock disk,
- * vswap zswap, vswap disk, then the same backwards (NR_PASSES).
+ * vswap zswap, vswap disk, then the same backwards (NR_PASSES).  Then
+ * (test case disk_pairs) the two disk configurations once more in
+ * $VSWAP_BENCH_PAIRS alternating pairs of one round at every P each, with
+ * the median of the per-pair ratios in the summary.
  * Measured per (configuration, pass, P): wall time of the timed parts, from the
  * barrier's release to the last process done, summed over the rounds, and
  * the median round's (a host I/O stall can lengthen one round); the
@@ -187,6 +190,20 @@ struct cfg_result {
 static struct cfg_result *results;
 
 /*
+ * The disk configurations once more, in pairs (test case disk_pairs): per
+ * pair, stock disk and vswap disk one round each at every P.
+ */
+#define MAX_PAIRS	32
+#define PAIR_STOCK	0
+#define PAIR_VSWAP	1
+
+struct pair_result {
+	struct p_result side[2][NR_P];	/* [PAIR_STOCK], [PAIR_VSWAP] */
+};
+
+static struct pair_result *pairs;
+
+/*
  * stress-ng --pageswap, per configuration (the two zswap-on ones), pass
  * and P.  Two passes, in the order stock, vswap, vswap, stock: the
  * machine's rate drifts through a boot (measured: 3011, 2591, 2295 and
@@ -231,6 +248,10 @@ static void __attribute__((constructor)) bench_init(void)
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ps == MAP_FAILED)
 		ps = NULL;
+	pairs = mmap(NULL, MAX_PAIRS * sizeof(*pairs), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pairs == MAP_FAILED)
+		pairs = NULL;
 }
 
 static long bench_mb(void)
@@ -238,6 +259,13 @@ static long bench_mb(void)
 	long mb = bench_env_long("VSWAP_BENCH_MB", 8);
 
 	return mb > 0 ? mb : 8;
+}
+
+static int bench_pairs(void)
+{
+	long n = bench_env_long("VSWAP_BENCH_PAIRS", 1);
+
+	return n > 0 ? (n < MAX_PAIRS ? (int)n : MAX_PAIRS) : 1;
 }
 
 static int bench_rounds(void)
@@ -1145,13 +1173,19 @@ static void print_spaces(const struct bench_cfg *c, int procs,
 		       total ? 100.0 * shared / total : 0.0);
 }
 
+/*
+ * @procs = p_list[@pi] processes of configuration @cfg, @rounds rounds;
+ * the figures go to @row[@pi] (@row[0]: P=1's, for the scaling), and
+ * are printed labelled @tag ("pass 1", "pair 3").
+ */
 static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
-		  int cfg, int pass, int pi, bool lockstat)
+		  int cfg, struct p_result *row, int pi, int rounds,
+		  const char *tag, bool lockstat)
 {
 	const struct bench_cfg *c = &cfgs[cfg];
-	struct p_result *res = &results[cfg].p[pass][pi];
+	struct p_result *res = &row[pi];
 	struct lock_result *lk = &results[cfg].lk;
-	int procs = p_list[pi], rounds = bench_rounds();
+	int procs = p_list[pi];
 	size_t n = bench_mb() * 256, i;
 	long long in0, out0, lk_out = 0;
 	struct child_res *cr;
@@ -1256,10 +1290,10 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 	{
 		double mib = (double)procs * n * rounds * VT_PAGE_SIZE / MB(1);
 		char rs[256];
-		const struct p_result *p1 = &results[cfg].p[pass][0];
+		const struct p_result *p1 = &row[0];
 
-		ksft_print_msg("bench: %-25s P=%d, pass %d: wall %7.3f s  sys %7.3f s  median round %6.3f s  %7.1f MiB/s  x%.2f of P=1  (%zu MiB x %d rounds each; pages out %zu of %zu, disk in %lld out %lld)%s\n",
-			       c->name, procs, pass + 1, res->wall, res->sys,
+		ksft_print_msg("bench: %-25s P=%d, %s: wall %7.3f s  sys %7.3f s  median round %6.3f s  %7.1f MiB/s  x%.2f of P=1  (%zu MiB x %d rounds each; pages out %zu of %zu, disk in %lld out %lld)%s\n",
+			       c->name, procs, tag, res->wall, res->sys,
 			       median_round(res),
 			       mib / res->wall,
 			       p1->done && pi ? (mib / res->wall) /
@@ -1268,8 +1302,8 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 			       n * VT_PAGE_SIZE >> 20, rounds, res->swapped,
 			       (size_t)procs * n * rounds, res->pswpin,
 			       res->pswpout, res->bad ? "  DATA MISMATCH" : "");
-		ksft_print_msg("bench: %-25s P=%d, pass %d: rounds %s s\n",
-			       c->name, procs, pass + 1,
+		ksft_print_msg("bench: %-25s P=%d, %s: rounds %s s\n",
+			       c->name, procs, tag,
 			       bench_rounds_str(rs, sizeof(rs), res->round_wall,
 						rounds));
 	}
@@ -1314,6 +1348,7 @@ static void setup_config(struct __test_metadata *_metadata,
 static void run_config(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(conc) *self, int cfg, int pass)
 {
+	char tag[16];
 	int pi;
 
 	ASSERT_NE(NULL, results);
@@ -1321,8 +1356,10 @@ static void run_config(struct __test_metadata *_metadata,
 	if (!pass)
 		memset(&results[cfg].lk, 0, sizeof(results[cfg].lk));
 	setup_config(_metadata, self, cfg);
+	snprintf(tag, sizeof(tag), "pass %d", pass + 1);
 	for (pi = 0; pi < NR_P; pi++)
-		run_p(_metadata, self, cfg, pass, pi,
+		run_p(_metadata, self, cfg, results[cfg].p[pass], pi,
+		      bench_rounds(), tag,
 		      !pass && have_lock_stat() && pi == NR_P - 1);
 }
 
@@ -1365,6 +1402,56 @@ TEST_F_TIMEOUT(conc, stock_disk_again, 3600)
 TEST_F_TIMEOUT(conc, stock_zswap_again, 3600)
 {
 	run_config(_metadata, self, CFG_STOCK_ZSWAP, 1);
+}
+
+/*
+ * One side of a pair: @cfg set up afresh (vswap loaded or not, /dev/vda
+ * swapped on anew), one round at every P, then /dev/vda off and vswap
+ * unloaded, so that the next side starts from the same state.
+ */
+static void pair_side(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(conc) *self, int cfg, int k)
+{
+	struct p_result *row = pairs[k].side[cfgs[cfg].vswap ? PAIR_VSWAP :
+					     PAIR_STOCK];
+	char tag[16];
+	int pi, ret;
+
+	setup_config(_metadata, self, cfg);
+	snprintf(tag, sizeof(tag), "pair %d", k + 1);
+	for (pi = 0; pi < NR_P; pi++)
+		run_p(_metadata, self, cfg, row, pi, 1, tag, false);
+	ret = vd_phys_off(self->dev);
+	ASSERT_EQ(0, ret) TH_LOG("swapoff %s: %s", self->dev, strerror(-ret));
+	ret = set_vswap(false);
+	ASSERT_EQ(0, ret) TH_LOG("swapoff %s, rmmod: %s", VSWAP_DEV,
+				 strerror(-ret));
+}
+
+/*
+ * The disk round trip again, stock and vswap in turns: $VSWAP_BENCH_PAIRS
+ * pairs (default 1; scripts/bench-concurrency.sh passes more), vswap
+ * first in every other pair.  The passes above run a configuration's
+ * rounds back to back, a minute away from the other's: a host I/O stall
+ * or a drift of the machine's speed over that time lands on one side.
+ * Within a pair both sides run seconds apart, and the summary takes the
+ * median of the per-pair ratios.
+ */
+TEST_F_TIMEOUT(conc, disk_pairs, 3600)
+{
+	int k;
+
+	ASSERT_NE(NULL, pairs);
+	for (k = 0; k < bench_pairs(); k++) {
+		memset(&pairs[k], 0, sizeof(pairs[k]));
+		if (k % 2) {
+			pair_side(_metadata, self, CFG_VSWAP_DISK, k);
+			pair_side(_metadata, self, CFG_STOCK_DISK, k);
+		} else {
+			pair_side(_metadata, self, CFG_STOCK_DISK, k);
+			pair_side(_metadata, self, CFG_VSWAP_DISK, k);
+		}
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -1821,6 +1908,40 @@ static void print_pageswap(void)
 }
 
 /*
+ * Per P, the median over the pairs of vswap disk/stock disk (wall, sys),
+ * and each pair's wall ratio.
+ */
+static void print_pairs(void)
+{
+	double wall[MAX_PAIRS], sys[MAX_PAIRS];
+	char per[MAX_PAIRS * 6 + 8];
+	int pi, k, n;
+	size_t off;
+
+	for (pi = 0; pi < NR_P; pi++) {
+		n = 0;
+		off = 0;
+		per[0] = '\0';
+		for (k = 0; k < bench_pairs(); k++) {
+			const struct p_result *v = &pairs[k].side[PAIR_VSWAP][pi];
+			const struct p_result *s = &pairs[k].side[PAIR_STOCK][pi];
+
+			if (!v->done || !s->done)
+				continue;
+			wall[n] = v->wall / s->wall;
+			sys[n] = v->sys / (s->sys + 1e-9);
+			off += snprintf(per + off, sizeof(per) - off, "%s%.2f",
+					n ? " " : "", wall[n]);
+			n++;
+		}
+		if (n)
+			ksft_print_msg("bench: ratio vswap disk/stock disk, zswap off P=%d, median of %d alternating pairs: wall %.2f, sys %.2f (wall per pair: %s)\n",
+				       p_list[pi], n, bench_median(wall, n),
+				       bench_median(sys, n), per);
+	}
+}
+
+/*
  * Not a test of anything: prints the comparison of the runs above (same
  * fixture, declared last, so the harness runs it after them).
  */
@@ -1849,6 +1970,8 @@ TEST_F_TIMEOUT(conc, summary, 120)
 	print_ratio("vswap/stock, zswap on", CFG_VSWAP_ZSWAP, CFG_STOCK_ZSWAP);
 	print_ratio("vswap disk/stock disk, zswap off", CFG_VSWAP_DISK,
 		    CFG_STOCK_DISK);
+	if (pairs)
+		print_pairs();
 	print_pageswap();
 	if (!have_lock_stat()) {
 		ksft_print_msg("bench: lock table: no %s, it needs the debug flavor (CONFIG_LOCK_STAT): VSWAP_FLAVOR=debug\n",
