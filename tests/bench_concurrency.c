@@ -1304,8 +1304,8 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 			       res->pswpout, res->bad ? "  DATA MISMATCH" : "");
 		ksft_print_msg("bench: %-25s P=%d, %s: rounds %s s\n",
 			       c->name, procs, tag,
-			       bench_rounds_str(rs, sizeof(rs), res->round_wall,
-						rounds));
+			       bench_values_str(rs, sizeof(rs), res->round_wall,
+						rounds, 3));
 	}
 	if (lockstat) {
 		memset(lk, 0, sizeof(*lk));
@@ -1914,14 +1914,11 @@ static void print_pageswap(void)
 static void print_pairs(void)
 {
 	double wall[MAX_PAIRS], sys[MAX_PAIRS];
-	char per[MAX_PAIRS * 6 + 8];
+	char per[MAX_PAIRS * 8];
 	int pi, k, n;
-	size_t off;
 
 	for (pi = 0; pi < NR_P; pi++) {
 		n = 0;
-		off = 0;
-		per[0] = '\0';
 		for (k = 0; k < bench_pairs(); k++) {
 			const struct p_result *v = &pairs[k].side[PAIR_VSWAP][pi];
 			const struct p_result *s = &pairs[k].side[PAIR_STOCK][pi];
@@ -1930,14 +1927,14 @@ static void print_pairs(void)
 				continue;
 			wall[n] = v->wall / s->wall;
 			sys[n] = v->sys / (s->sys + 1e-9);
-			off += snprintf(per + off, sizeof(per) - off, "%s%.2f",
-					n ? " " : "", wall[n]);
 			n++;
 		}
 		if (n)
 			ksft_print_msg("bench: ratio vswap disk/stock disk, zswap off P=%d, median of %d alternating pairs: wall %.2f, sys %.2f (wall per pair: %s)\n",
 				       p_list[pi], n, bench_median(wall, n),
-				       bench_median(sys, n), per);
+				       bench_median(sys, n),
+				       bench_values_str(per, sizeof(per), wall,
+							n, 2));
 	}
 }
 

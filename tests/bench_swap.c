@@ -196,9 +196,9 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 		       res->pswpin, res->pswpout, res->io.reads, res->io.writes,
 		       res->bad ? "  DATA MISMATCH" : "");
 	ksft_print_msg("bench: %-26s rounds %s s\n", cfg_names[cfg],
-		       bench_rounds_str(rs, sizeof(rs), res->round_wall, rounds));
+		       bench_values_str(rs, sizeof(rs), res->round_wall, rounds, 3));
 	ksft_print_msg("bench: %-26s page-out %s s\n", cfg_names[cfg],
-		       bench_rounds_str(rs, sizeof(rs), res->round_out, rounds));
+		       bench_values_str(rs, sizeof(rs), res->round_out, rounds, 3));
 	EXPECT_EQ(0, res->bad) TH_LOG("%zu bad pages, first %zu", res->bad, first);
 }
 

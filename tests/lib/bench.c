@@ -34,14 +34,15 @@ double bench_median(const double *v, size_t n)
 	return m;
 }
 
-char *bench_rounds_str(char *buf, size_t size, const double *v, size_t n)
+char *bench_values_str(char *buf, size_t size, const double *v, size_t n,
+		       int decimals)
 {
 	size_t i, len = 0;
 
 	if (size)
 		buf[0] = '\0';
 	for (i = 0; i < n && len < size; i++)
-		len += snprintf(buf + len, size - len, "%s%.3f", i ? " " : "",
-				v[i]);
+		len += snprintf(buf + len, size - len, "%s%.*f", i ? " " : "",
+				decimals, v[i]);
 	return buf;
 }

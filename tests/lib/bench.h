@@ -21,10 +21,12 @@ long bench_env_long(const char *name, long def);
 double bench_median(const double *v, size_t n);
 
 /*
- * The @n values as "0.512 0.498 ..." (milliseconds precision, seconds)
- * into @buf of @size bytes, cut short if it does not fit: a slow first
- * round, or one stall, shows in the log next to the median.  Returns @buf.
+ * The @n values with @decimals decimals, as "0.512 0.498 ..." into @buf
+ * of @size bytes, cut short if it does not fit: a slow first round (3
+ * decimals, seconds), or one pair's outlying ratio (2), shows in the log
+ * next to the median.  Returns @buf.
  */
-char *bench_rounds_str(char *buf, size_t size, const double *v, size_t n);
+char *bench_values_str(char *buf, size_t size, const double *v, size_t n,
+		       int decimals);
 
 #endif /* __VSWAP_TEST_BENCH_H */
