@@ -19,7 +19,8 @@
  * kst_expected[] is reported as "ok N ... # SKIP XFAIL (<mode>): <why>",
  * i.e. counted as skipped, not passed; one that passes there anyway is
  * reported as a pass with an "XPASS" note.  Nothing else is ever turned
- * into a pass or a skip.
+ * into a pass or a skip.  (Inside tests/kselftests/, a few named cases get
+ * up to three attempts, each failed one logged: docs/testing.md.)
  *
  * The selftests' working directory is an ext2 file system on /dev/vdb
  * (4 KiB blocks): their page cache (O_TMPFILE files read from holes) must be
