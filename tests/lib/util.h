@@ -165,8 +165,10 @@ int vt_run(char *const argv[]);
  * Wait until vswap is idle.  Freeing a swap slot is synchronous with the
  * last unmap, but a workload's exit, a cgroup's pages and the per-cpu LRU
  * batches drain asynchronously, so poll a bounded number of times
- * (VD_IDLE_POLLS x 50 ms).  Returns 0 when idle, -EBUSY if it never got
- * there, or -errno; the last reading is left in @s.
+ * (VD_IDLE_POLLS x 50 ms).  Slots still held at the end by the swap cache
+ * alone are freed by swapoff + swapon of /dev/vswap, logged
+ * (vswap_stats.c: vd_drop_cache_only()).  Returns 0 when idle, -EBUSY if
+ * it never got there, or -errno; the last reading is left in @s.
  */
 #define VD_IDLE_POLLS		200
 

@@ -90,8 +90,55 @@ bool vd_stats_idle(const struct vd_stats *s)
 	       !s->v[VD_PHYS];
 }
 
+/*
+ * A slot can stay in use with nothing but a swap cache folio that nobody
+ * maps holding it, on stock swap as under vswap: when its last owner lets
+ * go while another task has the folio locked (a readahead read, reclaim,
+ * compaction), the owner cannot drop the folio, and only reclaim or
+ * swapoff frees it later.  If what is left fits in SwapCached, swapoff
+ * VSWAP_DEV and swapon again, as an admin would: swapoff frees such slots
+ * at once, but never finishes while a slot holds a reference that nobody
+ * owns (a leak, what the idle check is for).  So it runs in a child that
+ * SIGALRM stops after VD_SWAPOFF_SECS.  0 if it ran, else -EBUSY.
+ */
+#define VD_SWAPOFF_SECS		60
+
+static int vd_drop_cache_only(const struct vd_stats *s)
+{
+	long long cached = read_meminfo_kb("SwapCached");
+	unsigned long long used = s->v[VD_SLOTS_USED];
+	int status;
+	pid_t pid;
+
+	if (cached < 0 || used * (VT_PAGE_SIZE / 1024) > (unsigned long long)cached)
+		return -EBUSY;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -EBUSY;
+	if (!pid) {
+		alarm(VD_SWAPOFF_SECS);
+		_exit(swapoff(VSWAP_DEV) ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		vt_log("swapoff %s of %llu slot(s) (SwapCached %lld kB) failed (status 0x%x)",
+		       VSWAP_DEV, used, cached, status);
+		return -EBUSY;
+	}
+	vt_log("%llu slot(s) left, within SwapCached (%lld kB): swapoff %s freed them",
+	       used, cached, VSWAP_DEV);
+	if (swapon(VSWAP_DEV, 0)) {
+		vt_log("swapon %s: %s", VSWAP_DEV, strerror(errno));
+		return -EBUSY;
+	}
+	return 0;
+}
+
 int vd_wait_idle(struct vd_stats *s)
 {
+	bool dropped = false;
 	int i, ret = 0;
 
 	for (i = 0; i < VD_IDLE_POLLS; i++) {
@@ -102,6 +149,11 @@ int vd_wait_idle(struct vd_stats *s)
 			return 0;
 		if (i == VD_IDLE_POLLS / 2)
 			vt_write_file("/proc/sys/vm/drop_caches", "3");
+		if (i == VD_IDLE_POLLS - 1 && !dropped) {
+			dropped = true;
+			if (!vd_drop_cache_only(s))
+				i = VD_IDLE_POLLS * 3 / 4;
+		}
 		usleep(50 * 1000);
 	}
 	return -EBUSY;
