@@ -209,7 +209,7 @@ fi
 # kst_stock, the kernel's selftests without vswap, where no vswap code
 # runs; kst_vswap_phys, the same selftests with a disk behind vswap, whose
 # backend paths phys_backend, phys_swap and phys_swapoff cover here.  The
-# plain pass runs them all.  Measured: ~13 min cold kernel build, ~23 min
+# plain pass runs them all.  Measured: ~15 min cold kernel build, ~27 min
 # in the VM.  VSWAP_CI_DEBUG=0 skips it; VSWAP_DEBUG_SCALE,
 # VSWAP_DEBUG_VM_TIMEOUT, VSWAP_DEBUG_TEST_TIMEOUT tune it.
 DEBUG_SKIP=(bench_reserve bench_swap bench_swapoff hibernate_reboot kst_stock
