@@ -36,8 +36,11 @@
  * system time the processes spent in their timed parts (getrusage in each
  * process; reclaim done by kswapd or in interrupts is not in it); the
  * throughput (MiB paged out and back in per second, all processes) and its
- * ratio to P = 1; the pages found swapped out (pagemap) and the disk pages
- * read/written (pswpin/pswpout).  The summary prints per P the means over
+ * ratio to P = 1; the pages found swapped out (pagemap), the disk pages
+ * read/written (pswpin/pswpout), the disk's requests (merged bios count
+ * once) and the time it had one in flight (/sys/block/<disk>/stat: how
+ * much of the wall time the disk was busy, whatever the CPUs did).  The
+ * summary prints per P the means over
  * the passes and the vswap/stock ratios of those (wall, sys, median
  * round), zswap on against zswap on and vswap
  * disk against stock disk.  Stock with zswap writes the pages zswap
@@ -155,6 +158,7 @@ struct p_result {
 	double round_wall[MAX_ROUNDS];
 	size_t swapped;		/* pages found swapped out, all rounds */
 	long long pswpin, pswpout;
+	struct blkdev_io io;	/* the disk's requests and busy time, all rounds */
 	size_t bad;
 };
 
@@ -1192,6 +1196,7 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 	int go[2], done[2], first = self->nr_pids, r, nd, nv, status;
 	struct lk_set s = { 0 };
 	char b, gos[MAX_PROCS];
+	struct blkdev_io io0 = {};
 	double t0;
 
 	memset(res, 0, sizeof(*res));
@@ -1229,6 +1234,7 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 	memset(gos, 'g', sizeof(gos));
 	in0 = read_vmstat("pswpin");
 	out0 = read_vmstat("pswpout");
+	blkdev_io_read(self->dev, &io0);
 	if (lockstat) {
 		ASSERT_EQ(0, lock_stat_clear()) TH_LOG("echo 0 > %s", LOCK_STAT);
 	}
@@ -1260,6 +1266,11 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 	}
 	res->pswpin = read_vmstat("pswpin") - in0;
 	res->pswpout = read_vmstat("pswpout") - out0;
+	if (!blkdev_io_read(self->dev, &res->io)) {
+		res->io.reads -= io0.reads;
+		res->io.writes -= io0.writes;
+		res->io.busy_ms -= io0.busy_ms;
+	}
 	close(go[1]);
 	close(done[0]);
 	for (i = 0; i < (size_t)procs; i++) {
@@ -1292,7 +1303,7 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 		char rs[256];
 		const struct p_result *p1 = &row[0];
 
-		ksft_print_msg("bench: %-25s P=%d, %s: wall %7.3f s  sys %7.3f s  median round %6.3f s  %7.1f MiB/s  x%.2f of P=1  (%zu MiB x %d rounds each; pages out %zu of %zu, disk in %lld out %lld)%s\n",
+		ksft_print_msg("bench: %-25s P=%d, %s: wall %7.3f s  sys %7.3f s  median round %6.3f s  %7.1f MiB/s  x%.2f of P=1  (%zu MiB x %d rounds each; pages out %zu of %zu, disk in %lld out %lld, requests in %lld out %lld, disk busy %.3f s)%s\n",
 			       c->name, procs, tag, res->wall, res->sys,
 			       median_round(res),
 			       mib / res->wall,
@@ -1301,7 +1312,9 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 				VT_PAGE_SIZE / MB(1) / p1->wall) : 1.0,
 			       n * VT_PAGE_SIZE >> 20, rounds, res->swapped,
 			       (size_t)procs * n * rounds, res->pswpin,
-			       res->pswpout, res->bad ? "  DATA MISMATCH" : "");
+			       res->pswpout, res->io.reads, res->io.writes,
+			       res->io.busy_ms / 1000.0,
+			       res->bad ? "  DATA MISMATCH" : "");
 		ksft_print_msg("bench: %-25s P=%d, %s: rounds %s s\n",
 			       c->name, procs, tag,
 			       bench_values_str(rs, sizeof(rs), res->round_wall,

@@ -65,7 +65,7 @@ struct bench_result {
 	long long pswpin, pswpout;
 	double round_wall[MAX_ROUNDS];	/* page-out + swap-in, per round */
 	double round_out[MAX_ROUNDS];	/* page-out alone, per round */
-	struct blkdev_io io;		/* the disk's requests, this run */
+	struct blkdev_io io;		/* the disk's requests, busy time, this run */
 	size_t bad;
 };
 
@@ -185,16 +185,17 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 	if (!blkdev_io_read(vt_phys_dev(), &res->io)) {
 		res->io.reads -= io0.reads;
 		res->io.writes -= io0.writes;
+		res->io.busy_ms -= io0.busy_ms;
 	}
 	vd_region_unmap(&reg);
 	res->done = true;
-	ksft_print_msg("bench: %-26s %zu pages x %d rounds: pageout %.3f s (sys %.3f), swapin %.3f s (sys %.3f), total %.3f s (sys %.3f), disk pages in %lld out %lld, requests in %lld out %lld%s\n",
+	ksft_print_msg("bench: %-26s %zu pages x %d rounds: pageout %.3f s (sys %.3f), swapin %.3f s (sys %.3f), total %.3f s (sys %.3f), disk pages in %lld out %lld, requests in %lld out %lld, disk busy %.3f s%s\n",
 		       cfg_names[cfg], n, rounds, res->pageout_wall,
 		       res->pageout_sys, res->swapin_wall, res->swapin_sys,
 		       res->pageout_wall + res->swapin_wall,
 		       res->pageout_sys + res->swapin_sys,
 		       res->pswpin, res->pswpout, res->io.reads, res->io.writes,
-		       res->bad ? "  DATA MISMATCH" : "");
+		       res->io.busy_ms / 1000.0, res->bad ? "  DATA MISMATCH" : "");
 	ksft_print_msg("bench: %-26s rounds %s s\n", cfg_names[cfg],
 		       bench_values_str(rs, sizeof(rs), res->round_wall, rounds, 3));
 	ksft_print_msg("bench: %-26s page-out %s s\n", cfg_names[cfg],

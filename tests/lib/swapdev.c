@@ -136,8 +136,9 @@ int blkdev_io_read(const char *dev, struct blkdev_io *io)
 	snprintf(path, sizeof(path), "/sys/block/%s/stat", base ? base + 1 : dev);
 	if (vt_read_file(path, buf, sizeof(buf)) <= 0)
 		return -ENOENT;
-	/* reads, merges, sectors, ticks, then the same for writes */
-	if (sscanf(buf, "%lld %*d %*d %*d %lld", &io->reads, &io->writes) != 2)
+	/* reads, merges, sectors, ticks, the same for writes, in flight */
+	if (sscanf(buf, "%lld %*d %*d %*d %lld %*d %*d %*d %*d %lld",
+		   &io->reads, &io->writes, &io->busy_ms) != 3)
 		return -EINVAL;
 	return 0;
 }

@@ -63,11 +63,12 @@ int swap_off(const char *dev);
 long long blkdev_bytes(const char *dev);
 
 /*
- * Requests completed by block device @dev (/dev/<disk>), from
- * /sys/block/<disk>/stat.
+ * Block device @dev (/dev/<disk>), from /sys/block/<disk>/stat: requests
+ * completed (merged bios count once), and milliseconds during which the
+ * device had a request in flight (io_ticks).
  */
 struct blkdev_io {
-	long long reads, writes;
+	long long reads, writes, busy_ms;
 };
 
 /* 0, or -errno. */
