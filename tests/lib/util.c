@@ -138,8 +138,17 @@ void vt_wait_writeback(void)
 {
 	int i;
 
-	for (i = 0; i < 2000 && read_vmstat("nr_writeback") > 0; i++)
+	for (i = 0; i < 2000 && read_vmstat("nr_writeback") > 0; i++) {
+		/*
+		 * Each CPU keeps a delta of nr_writeback that vmstat folds in
+		 * only every vm.stat_interval (1 s): the sum can stay above 0
+		 * for up to a second after the last write ended.  Fold them.
+		 */
+		vt_write_file("/proc/sys/vm/stat_refresh", "1");
+		if (read_vmstat("nr_writeback") <= 0)
+			break;
 		usleep(1000);
+	}
 }
 
 long long read_status_kb(const char *key)

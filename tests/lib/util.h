@@ -121,6 +121,9 @@ long long read_vmstat(const char *key);
  * Wait (at most 2 s) until no page is under writeback, e.g. to a disk.
  * It polls /proc/vmstat, not /proc/meminfo: meminfo takes swap_lock (in
  * si_swapinfo()), and a lock table would count the polls as swapping.
+ * While the count is above 0 it has the CPUs' deltas folded in first
+ * (/proc/sys/vm/stat_refresh), so that it does not wait up to a second
+ * for vmstat's periodic update after the last write ended.
  */
 void vt_wait_writeback(void);
 
