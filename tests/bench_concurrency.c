@@ -1266,11 +1266,8 @@ static void run_p(struct __test_metadata *_metadata, FIXTURE_DATA(conc) *self,
 	}
 	res->pswpin = read_vmstat("pswpin") - in0;
 	res->pswpout = read_vmstat("pswpout") - out0;
-	if (!blkdev_io_read(self->dev, &res->io)) {
-		res->io.reads -= io0.reads;
-		res->io.writes -= io0.writes;
-		res->io.busy_ms -= io0.busy_ms;
-	}
+	if (blkdev_io_since(self->dev, &io0, &res->io))
+		memset(&res->io, 0, sizeof(res->io));
 	close(go[1]);
 	close(done[0]);
 	for (i = 0; i < (size_t)procs; i++) {

@@ -182,11 +182,8 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 	}
 	res->pswpin += read_vmstat("pswpin");
 	res->pswpout += read_vmstat("pswpout");
-	if (!blkdev_io_read(vt_phys_dev(), &res->io)) {
-		res->io.reads -= io0.reads;
-		res->io.writes -= io0.writes;
-		res->io.busy_ms -= io0.busy_ms;
-	}
+	if (blkdev_io_since(vt_phys_dev(), &io0, &res->io))
+		memset(&res->io, 0, sizeof(res->io));
 	vd_region_unmap(&reg);
 	res->done = true;
 	ksft_print_msg("bench: %-26s %zu pages x %d rounds: pageout %.3f s (sys %.3f), swapin %.3f s (sys %.3f), total %.3f s (sys %.3f), disk pages in %lld out %lld, requests in %lld out %lld, disk busy %.3f s%s\n",

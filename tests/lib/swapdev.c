@@ -143,6 +143,19 @@ int blkdev_io_read(const char *dev, struct blkdev_io *io)
 	return 0;
 }
 
+int blkdev_io_since(const char *dev, const struct blkdev_io *start,
+		    struct blkdev_io *io)
+{
+	int ret = blkdev_io_read(dev, io);
+
+	if (ret)
+		return ret;
+	io->reads -= start->reads;
+	io->writes -= start->writes;
+	io->busy_ms -= start->busy_ms;
+	return 0;
+}
+
 static int count_other_one(const struct swaps_line *l, void *arg)
 {
 	if (strcmp(l->type, "vswap"))

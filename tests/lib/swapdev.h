@@ -74,6 +74,10 @@ struct blkdev_io {
 /* 0, or -errno. */
 int blkdev_io_read(const char *dev, struct blkdev_io *io);
 
+/* What @dev did since blkdev_io_read() gave @start, into @io; 0 or -errno. */
+int blkdev_io_since(const char *dev, const struct blkdev_io *start,
+		    struct blkdev_io *io);
+
 /* Number of active swap areas other than vswap; -errno on error. */
 int vd_count_other_swaps(void);
 
