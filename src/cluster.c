@@ -1,19 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vswap: slot allocation, dynamic clusters and the sparse swap_map.
- *
- * swap_map is a VM_SPARSE area of one byte per slot.  A page of it (the
- * counts of 4096 slots, 8 clusters) is mapped the first time one of its
- * clusters is allocated and stays mapped until unload: the core may read
- * the count of a slot that was just freed (a stale page table entry seen
- * by swap readahead, say), and such a read must find 0, not fault.
- *
- * With each page come the heads of its 8 clusters (struct
- * vswap_cluster_head, in the sparse array vswap.heads), kept until unload
- * too: their locks, which the core takes (through ->cluster) around every
- * swap_map change, and vswap around every allocation and free, so that no
- * lock shared by all CPUs is on the per-page path; and the pointers by
- * which a slot's cluster is found without a tree walk.
+ * vswap: dynamic clusters, slot allocation and free.
  *
  * Clusters hold the backend table and memcg ids of their slots.  They live
  * in vswap.clusters (which hands out their numbers) and in their heads from
@@ -25,6 +12,8 @@
  * slot until it has stayed empty for one to two seconds (through two runs
  * of vswap.idle_work) or the CPU moves on: a CPU whose pages come and go
  * one at a time would otherwise make and free a cluster for every page.
+ * A new cluster's swap_map page, head, swap cache address space and zswap
+ * tree are mapped first (map.c), and stay after it is freed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,11 +22,8 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 
 #include "vswap.h"
-
-#define SLOTS_PER_MAP_PAGE	PAGE_SIZE	/* swap_map has a byte a slot */
 
 /*
  * Metadata allocations on the swap-out path.  They are charged to the memcg
@@ -56,238 +42,13 @@
 #define VSWAP_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOMEMALLOC | __GFP_NOWARN)
 
 /*
- * Map the pages under [@start, @start + @size) of @area not mapped yet;
- * under map_lock, which makes the check and the mapping one step.
- */
-static int vswap_map_range(struct vm_struct *area, void *start, size_t size,
-			   gfp_t gfp)
-{
-	unsigned long addr = (unsigned long)start & PAGE_MASK;
-	struct page *page;
-
-	lockdep_assert_held(&vswap.map_lock);
-	for (; addr < (unsigned long)start + size; addr += PAGE_SIZE) {
-		if (vmalloc_to_page((void *)addr))
-			continue;
-		page = alloc_page(gfp | __GFP_ZERO);
-		if (!page)
-			return -ENOMEM;
-		if (vm_area_map_pages(area, addr, addr + PAGE_SIZE, &page)) {
-			__free_page(page);
-			return -ENOMEM;
-		}
-		atomic_long_inc(&vswap.sparse_pages);
-	}
-	return 0;
-}
-
-/*
- * Reclaim swaps out through vswap_alloc() and may need a new swap_map page
- * here: what is allocated under map_lock (the page, xarray nodes, kernel
- * page tables) must not swap out, or reclaim would wait for map_lock held
- * by a task that waits for reclaim.  memalloc_noio_save() keeps reclaim
- * from swapping (it needs __GFP_IO) without granting the reserves.
- *
- * A page is published in map_pages only once it is mapped: the lockless
- * check below lets the caller read its swap_map bytes at once.
- */
-static int vswap_map_page(unsigned long pgidx, gfp_t gfp)
-{
-	struct vswap_cluster_head *heads = vswap.heads + pgidx * VSWAP_MAP_CLUSTERS;
-	unsigned int noio, i;
-	unsigned long addr;
-	struct page *page;
-	int err = 0;
-
-	if (xa_load(&vswap.map_pages, pgidx)) {
-		smp_rmb();	/* the page's contents after it: xa_store() */
-		return 0;
-	}
-
-	mutex_lock(&vswap.map_lock);
-	noio = memalloc_noio_save();
-	if (xa_load(&vswap.map_pages, pgidx))
-		goto out;
-	/* the heads of its clusters first: a page of heads is shared */
-	err = vswap_map_range(vswap.heads_area, heads,
-			      VSWAP_MAP_CLUSTERS * sizeof(*heads), gfp);
-	if (err)
-		goto out;
-	for (i = 0; i < VSWAP_MAP_CLUSTERS; i++)
-		spin_lock_init(&heads[i].lock.lock);
-	err = -ENOMEM;
-	page = alloc_page(gfp | __GFP_ZERO);
-	if (!page)
-		goto out;
-	/* Reserved entries read as NULL; storing over one cannot fail */
-	err = xa_reserve(&vswap.map_pages, pgidx, gfp);
-	if (err)
-		goto free_page;
-	addr = (unsigned long)vswap.map_area->addr + pgidx * PAGE_SIZE;
-	err = vm_area_map_pages(vswap.map_area, addr, addr + PAGE_SIZE, &page);
-	if (err) {
-		xa_release(&vswap.map_pages, pgidx);
-		goto free_page;
-	}
-	xa_store(&vswap.map_pages, pgidx, page, GFP_KERNEL);
-	vswap_stat_add(VSWAP_MAP_PAGES, 1);
-	goto out;
-free_page:
-	__free_page(page);
-out:
-	memalloc_noio_restore(noio);
-	mutex_unlock(&vswap.map_lock);
-	return err;
-}
-
-/* Free @area with the pages mapped in it */
-static void vswap_free_area(struct vm_struct *area)
-{
-	unsigned long addr, end;
-	struct page *page;
-	LIST_HEAD(pages);
-
-	if (!area)
-		return;
-	addr = (unsigned long)area->addr;
-	for (end = addr + get_vm_area_size(area); addr < end; addr += PAGE_SIZE) {
-		page = vmalloc_to_page((void *)addr);
-		if (page)
-			list_add(&page->lru, &pages);
-	}
-	free_vm_area(area);
-	put_pages_list(&pages);
-}
-
-/*
- * One lockdep class for the zswap trees, named so that lock_stat tells them
- * from the module's other xarrays (and from the trees of devices).
- */
-static struct lock_class_key vswap_zswap_tree_key;
-
-/*
- * The swap cache address space and zswap tree of @offset's slots (one
- * each per SWAP_OPS_SPACE_PAGES, as for a device: 50 MiB for the whole
- * space, so they live in sparse arrays too), set up before the first of
- * those slots is handed out and kept until unload.  Under map_lock, for
- * the reasons given at vswap_map_page().
- */
-static int vswap_map_space(unsigned long offset, gfp_t gfp)
-{
-	unsigned long i = offset / SWAP_OPS_SPACE_PAGES;
-	struct address_space *space = vswap.maps.spaces + i;
-	struct xarray *tree = vswap.maps.zswap_trees + i;
-	unsigned int noio;
-	int err = 0;
-
-	if (xa_load(&vswap.spaces, i)) {
-		smp_rmb();	/* the set-up space after it: xa_store() */
-		return 0;
-	}
-
-	mutex_lock(&vswap.map_lock);
-	noio = memalloc_noio_save();
-	if (xa_load(&vswap.spaces, i))
-		goto out;
-	err = xa_reserve(&vswap.spaces, i, gfp);
-	if (err)
-		goto out;
-	err = vswap_map_range(vswap.spaces_area, space, sizeof(*space), gfp);
-	if (!err)
-		err = vswap_map_range(vswap.trees_area, tree, sizeof(*tree), gfp);
-	if (err) {
-		xa_release(&vswap.spaces, i);
-		goto out;
-	}
-	swap_address_space_init(space);
-	xa_init(tree);
-	lockdep_set_class_and_name(&tree->xa_lock, &vswap_zswap_tree_key,
-				   "vswap_zswap_tree");
-	/* published set up: a lockless xa_load() above may use it at once */
-	xa_store(&vswap.spaces, i, xa_mk_value(1), GFP_KERNEL);
-out:
-	memalloc_noio_restore(noio);
-	mutex_unlock(&vswap.map_lock);
-	return err;
-}
-
-int vswap_map_init(void)
-{
-	unsigned long nr = DIV_ROUND_UP(vswap.capacity, SWAP_OPS_SPACE_PAGES);
-	int err = -ENOMEM;
-
-	vswap.map_area = get_vm_area(PAGE_ALIGN(vswap.capacity), VM_SPARSE);
-	/* vswap_map_page() maps the heads of a whole page's clusters */
-	vswap.heads_area = get_vm_area(DIV_ROUND_UP(vswap.capacity,
-						    SLOTS_PER_MAP_PAGE) *
-				       VSWAP_MAP_CLUSTERS *
-				       sizeof(*vswap.heads), VM_SPARSE);
-	vswap.spaces_area = get_vm_area(nr * sizeof(struct address_space),
-					VM_SPARSE);
-	vswap.trees_area = get_vm_area(nr * sizeof(struct xarray), VM_SPARSE);
-	if (!vswap.map_area || !vswap.heads_area || !vswap.spaces_area ||
-	    !vswap.trees_area)
-		goto free;
-	vswap.heads = vswap.heads_area->addr;
-	vswap.maps.swap_map = vswap.map_area->addr;
-	vswap.maps.spaces = vswap.spaces_area->addr;
-	vswap.maps.zswap_trees = vswap.trees_area->addr;
-
-	/* Slot 0 is never handed out, as on a device with a header */
-	err = vswap_map_page(0, GFP_KERNEL_ACCOUNT);
-	if (err)
-		goto free;
-	vswap.maps.swap_map[0] = SWAP_MAP_BAD;
-	return 0;
-free:
-	vswap_free_area(vswap.trees_area);
-	vswap_free_area(vswap.spaces_area);
-	vswap_free_area(vswap.heads_area);
-	vswap_free_area(vswap.map_area);
-	return err;
-}
-
-void vswap_map_exit(void)
-{
-	struct page *page;
-	unsigned long idx;
-	void *entry;
-
-	/*
-	 * No entry may be left in a swap cache space or zswap tree: a shadow
-	 * would leave its xa_node on the workingset LRU, in freed memory.
-	 * An xa_store() that failed for want of memory may have left empty
-	 * nodes behind: free those.
-	 */
-	xa_for_each(&vswap.spaces, idx, entry) {
-		struct address_space *space = &vswap.maps.spaces[idx];
-		struct xarray *tree = &vswap.maps.zswap_trees[idx];
-		unsigned long i = 0, j = 0;
-
-		WARN_ON_ONCE(xa_find(&space->i_pages, &i, ULONG_MAX, XA_PRESENT));
-		WARN_ON_ONCE(xa_find(tree, &j, ULONG_MAX, XA_PRESENT));
-		xa_destroy(&space->i_pages);
-		xa_destroy(tree);
-	}
-	vswap_free_area(vswap.trees_area);
-	vswap_free_area(vswap.spaces_area);
-	xa_destroy(&vswap.spaces);
-	vswap_free_area(vswap.heads_area);
-	/* map_pages lists swap_map's pages: no walk of its 4 GiB area */
-	free_vm_area(vswap.map_area);
-	xa_for_each(&vswap.map_pages, idx, page)
-		__free_page(page);
-	xa_destroy(&vswap.map_pages);
-}
-
-/*
  * The swap_ops ->cluster callback: the lock of @offset's cluster.  The
  * core asks only for slots vswap has handed out (and the aligned blocks
  * of 32 slots around them, in the same cluster), whose heads are mapped
  * from the first use of their cluster until unload: it reads their
  * swap_map bytes, mapped with the heads, as well.
  */
-struct swap_cluster_info *vswap_cluster_lock(unsigned long offset)
+struct swap_cluster_info *vswap_cluster_ci(unsigned long offset)
 {
 	return &vswap.heads[offset / VSWAP_CLUSTER].lock;
 }
@@ -426,10 +187,7 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	if (err)
 		goto free;
 	c->index = index;
-	if (vswap_map_page((unsigned long)index * VSWAP_CLUSTER /
-			   SLOTS_PER_MAP_PAGE, gfp))
-		goto erase;
-	if (vswap_map_space((unsigned long)index * VSWAP_CLUSTER, gfp))
+	if (vswap_map_cluster(index, gfp))
 		goto erase;
 	/*
 	 * Publish only now, set up: in its head first, for vswap_word_of()
@@ -450,7 +208,7 @@ free:
 
 static spinlock_t *vswap_cluster_spinlock(struct vswap_cluster *c)
 {
-	return &vswap_cluster_lock((unsigned long)c->index * VSWAP_CLUSTER)->lock;
+	return &vswap_cluster_ci((unsigned long)c->index * VSWAP_CLUSTER)->lock;
 }
 
 static void vswap_cluster_free_rcu(struct rcu_head *rcu)
@@ -501,9 +259,9 @@ static u64 vswap_hint(struct vswap_cluster *c)
 	return (u64)c->gen << 32 | (c->index + 1);
 }
 
-static struct swap_cluster_info *vswap_hint_lock(u64 hint)
+static struct swap_cluster_info *vswap_hint_ci(u64 hint)
 {
-	return vswap_cluster_lock((unsigned long)((u32)hint - 1) *
+	return vswap_cluster_ci((unsigned long)((u32)hint - 1) *
 				  VSWAP_CLUSTER);
 }
 
@@ -524,7 +282,7 @@ static struct vswap_cluster *vswap_hint_cluster(struct swap_cluster_info *ci,
  */
 static void vswap_cluster_disown(u64 hint)
 {
-	struct swap_cluster_info *ci = vswap_hint_lock(hint);
+	struct swap_cluster_info *ci = vswap_hint_ci(hint);
 	struct vswap_cluster *c;
 
 	spin_lock(&ci->lock);
@@ -547,8 +305,8 @@ static void vswap_cluster_disown(u64 hint)
  */
 static unsigned long vswap_take(u64 hint)
 {
-	struct swap_cluster_info *ci = vswap_hint_lock(hint);
-	unsigned char *map = vswap.si->swap_map;
+	struct swap_cluster_info *ci = vswap_hint_ci(hint);
+	unsigned char *map = vswap.maps.swap_map;
 	struct vswap_cluster *c;
 	unsigned long base;
 	unsigned int i, n;
@@ -573,9 +331,10 @@ static unsigned long vswap_take(u64 hint)
 	map[base + i] = SWAP_HAS_CACHE;
 	c->next = (i + 1) % VSWAP_CLUSTER;
 	c->idle = false;
-	if (++c->used == 1 || c->used == cluster_capacity(c))
+	WRITE_ONCE(c->used, c->used + 1);
+	if (c->used == 1 || c->used == cluster_capacity(c))
 		vswap_cluster_relist(c);
-	vswap_set_word(&c->table[i], VSWAP_FOLIO);
+	vswap_set_word(&ci->lock, &c->table[i], VSWAP_FOLIO);
 	spin_unlock(&ci->lock);
 	return base + i;
 }
@@ -687,14 +446,16 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 	lockdep_assert_held(vswap_cluster_spinlock(c));
 	for (i = 0; i < nr; i++) {
 		ci = (offset + i) % VSWAP_CLUSTER;
-		word = vswap_set_word(&c->table[ci], VSWAP_NONE);
+		word = vswap_set_word(vswap_cluster_spinlock(c), &c->table[ci],
+				      VSWAP_NONE);
 		/* physical locks nest inside ours */
 		if (vswap_tag(word) == VSWAP_PHYS)
 			vswap_release_add(&r, word);
-		WRITE_ONCE(c->memcg_id[ci], 0);
+		/* cleared by the core's uncharge (never set with memcg off) */
+		VM_WARN_ON_ONCE(READ_ONCE(c->memcg_id[ci]));
 	}
 	full = c->used == cluster_capacity(c);
-	c->used -= nr;
+	WRITE_ONCE(c->used, c->used - nr);
 	if (full || !c->used)
 		vswap_cluster_relist(c);
 	/*
@@ -731,7 +492,7 @@ static void vswap_cluster_idle(struct work_struct *work)
 		hint = READ_ONCE(*per_cpu_ptr(vswap.current_cluster, cpu));
 		if (!hint)
 			continue;
-		ci = vswap_hint_lock(hint);
+		ci = vswap_hint_ci(hint);
 		spin_lock(&ci->lock);
 		c = vswap_hint_cluster(ci, hint);
 		if (c && !c->used && c->idle) {

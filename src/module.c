@@ -11,11 +11,11 @@
  *
  * Data structures
  *
- * - swap_map (cluster.c): the core's per-slot reference counts, one byte a
+ * - swap_map (map.c): the core's per-slot reference counts, one byte a
  *   slot, in a VM_SPARSE area whose pages are mapped on demand and kept
  *   until unload, each with the heads of its 8 clusters (their locks and
  *   pointers to them) in another.
- * - the swap cache address spaces and zswap trees of the type (cluster.c),
+ * - the swap cache address spaces and zswap trees of the type (map.c),
  *   one each per SWAP_OPS_SPACE_PAGES slots, in two more VM_SPARSE arrays
  *   set up as clusters are created in their range, kept until unload.
  * - clusters (cluster.c): struct vswap_cluster, found through its head by
@@ -38,8 +38,8 @@
  *
  * Locking
  *
- * - the cluster locks (cluster.c: a swap_cluster_info per cluster, in its
- *   head, returned to the core by ->cluster) protect
+ * - the cluster locks (a swap_cluster_info per cluster, in its head in
+ *   map.c, returned to the core by ->cluster in cluster.c) protect
  *   the cluster's swap_map bytes, its use count and allocation hint, and
  *   the erasure of its struct vswap_cluster.  The core takes
  *   one around every swap_map change of the virtual type, and calls ->free
@@ -52,7 +52,8 @@
  *   takes the CPU's phys_cache free_lock inside it, and inside that,
  *   when a batch is returned, the physical device's si->lock and
  *   cluster lock (phys_cache.c).
- * - vswap.map_lock serialises mapping new swap_map pages; it is taken
+ * - vswap.map_lock serialises mapping new swap_map pages, cluster heads,
+ *   swap cache spaces and zswap trees (map.c); it is taken
  *   without a spinlock held, in ->alloc, which may sleep, and allocates
  *   nothing that could swap out (reclaim swaps out through us).
  * - vswap_phys_srcu: writers a swapoff of a device waits for (phys.c).
@@ -109,7 +110,7 @@ static struct swap_ops vswap_ops = {
 	.owner = THIS_MODULE,
 	.name = "/dev/vswap",
 	.type = "vswap\t",
-	.cluster = vswap_cluster_lock,
+	.cluster = vswap_cluster_ci,
 	.alloc = vswap_alloc,
 	.free = vswap_free,
 	.writepage = vswap_writepage,
@@ -144,9 +145,6 @@ static int __init vswap_init(void)
 	if (err)
 		return err;
 
-	xa_init(&vswap.map_pages);
-	xa_init(&vswap.spaces);
-	mutex_init(&vswap.map_lock);
 	vswap_cluster_init();
 
 	vswap.stats = alloc_percpu(struct vswap_stats);

@@ -105,7 +105,7 @@ static void vswap_phys_cache_used(struct vswap_phys_cache *c)
 				   VSWAP_PHYS_IDLE);
 }
 
-static int vswap_slot_cmp(const void *a, const void *b)
+static int vswap_phys_cmp(const void *a, const void *b)
 {
 	const swp_entry_t *x = a, *y = b;
 
@@ -125,7 +125,7 @@ static void vswap_phys_cache_flush(struct vswap_phys_cache *c)
 	for (i = 1; i < c->nr_freed; i++) {
 		if (c->freed[i].val < c->freed[i - 1].val) {
 			sort(c->freed, c->nr_freed, sizeof(c->freed[0]),
-			     vswap_slot_cmp, NULL);
+			     vswap_phys_cmp, NULL);
 			break;
 		}
 	}
@@ -144,7 +144,7 @@ static void vswap_phys_cache_put_back(struct vswap_phys_cache *c)
 	c->nr = 0;
 }
 
-static bool vswap_slot_writeok(swp_entry_t slot)
+static bool vswap_phys_writeok(swp_entry_t slot)
 {
 	return READ_ONCE(swp_swap_info(slot)->flags) & SWP_WRITEOK;
 }
@@ -160,7 +160,7 @@ swp_entry_t vswap_phys_take(void)
 
 	mutex_lock(&c->alloc_lock);
 	/* a batch is of one device: is it being switched off? */
-	if (c->cur < c->nr && !vswap_slot_writeok(c->slots[c->cur]))
+	if (c->cur < c->nr && !vswap_phys_writeok(c->slots[c->cur]))
 		vswap_phys_cache_put_back(c);
 	/* no device has a free slot: skip swap_avail_lock */
 	if (c->cur == c->nr && get_nr_swap_pages() > 0) {
@@ -193,7 +193,7 @@ void vswap_phys_put(swp_entry_t start, unsigned int nr)
 	 * after swapoff cleared it and takes this lock, so either it finds
 	 * our slots here or we see the flag clear.
 	 */
-	keep = vswap_slot_writeok(start) && !READ_ONCE(phys_cache_low);
+	keep = vswap_phys_writeok(start) && !READ_ONCE(phys_cache_low);
 	for (i = 0; i < nr; i++) {
 		c->freed[c->nr_freed++] = swp_entry(swp_type(start),
 						    swp_offset(start) + i);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vswap: the files of debugfs.c, read-only in /sys/module/vswap/stats/ as
- * well, for machines that do not mount debugfs.  Same names, same values,
- * one decimal number each.
+ * vswap: the files of stats.c, read-only in /sys/module/vswap/stats/ (as
+ * in debugfs.c), for machines that do not mount debugfs: one decimal
+ * number each.
  */
 #include <linux/module.h>
 #include <linux/sysfs.h>

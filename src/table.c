@@ -36,12 +36,8 @@ static const enum vswap_stat tag_stat[VSWAP_NR_TAGS] = {
 	[VSWAP_PHYS] = VSWAP_SLOTS_PHYS,
 };
 
-/*
- * Set a slot's backend word, keep the counters; returns the old word.
- * Under the slot's cluster lock, while no folio holds the slot: the
- * callers in cluster.c (the others call vswap_folio_set_word()).
- */
-unsigned long vswap_set_word(unsigned long *wp, unsigned long word)
+/* Set a slot's backend word, keep the counters; returns the old word */
+static unsigned long __vswap_set_word(unsigned long *wp, unsigned long word)
 {
 	unsigned long old = READ_ONCE(*wp);
 
@@ -53,12 +49,23 @@ unsigned long vswap_set_word(unsigned long *wp, unsigned long word)
 	return old;
 }
 
-/* vswap_set_word() by the holder of the slot's locked folio @folio */
+/* __vswap_set_word() by the holder of the slot's locked folio @folio */
 unsigned long vswap_folio_set_word(struct folio *folio, unsigned long *wp,
 				   unsigned long word)
 {
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
-	return vswap_set_word(wp, word);
+	return __vswap_set_word(wp, word);
+}
+
+/*
+ * __vswap_set_word() under the slot's cluster lock @lock, while no folio
+ * holds the slot: allocation and free, in cluster.c.
+ */
+unsigned long vswap_set_word(spinlock_t *lock, unsigned long *wp,
+			     unsigned long word)
+{
+	lockdep_assert_held(lock);
+	return __vswap_set_word(wp, word);
 }
 
 /*

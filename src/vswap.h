@@ -18,8 +18,11 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
-/* Slots per cluster: the unit in which vswap allocates its metadata */
-#define VSWAP_CLUSTER		512
+/*
+ * Slots per cluster: the unit in which vswap allocates its metadata, and
+ * the core's unit of ->cluster locks and ->cgroup_id ids
+ */
+#define VSWAP_CLUSTER		SWAP_OPS_CLUSTER_PAGES
 
 /*
  * The backend table: one word per slot.  The low bits are a tag saying
@@ -108,12 +111,13 @@ struct vswap_cluster_head {
  * vswap.clusters (which hands out the numbers) and in its head (where it
  * is looked up); published whole in both before any slot is taken, erased
  * from both under its cluster lock.  "Cluster lock" is the spinlock in its
- * head, which vswap_cluster_lock() returns.
+ * head, the swap_cluster_info that vswap_cluster_ci() returns.
  */
 struct vswap_cluster {
 	unsigned int index;		/* constant */
 	u32 gen;			/* constant: tells it from an earlier one */
-	unsigned int used;		/* slots in use; cluster lock */
+	/* slots in use; cluster lock (read locklessly: vswap_cluster_share()) */
+	unsigned int used;
 	unsigned int next;		/* next slot to try; cluster lock */
 	/* empty at the last vswap_cluster_idle(), no slot taken since */
 	bool idle;			/* cluster lock */
@@ -124,8 +128,9 @@ struct vswap_cluster {
 	 * count changes, vswap_next_cluster() takes it off.
 	 */
 	struct list_head list;		/* list_lock */
-	bool owned;			/* list_lock */
-	struct rcu_head rcu;
+	/* list_lock; read under the cluster lock alone by vswap_free() */
+	bool owned;
+	struct rcu_head rcu;		/* frees it, once erased from both */
 	/*
 	 * The backend word of each slot (enum vswap_tag): changed with the
 	 * slot's swap cache folio locked, or under the cluster lock while
@@ -155,7 +160,12 @@ enum vswap_stat {
 	VSWAP_SWPIN_ZSWAP,	/* zswap */
 	VSWAP_SWPIN_PHYS,	/* a physical device (reads started) */
 	VSWAP_ZSWAP_WRITEBACK,	/* zswap entries moved to a physical device */
-	VSWAP_UNUSE_MOVED,	/* slots a physical swapoff moved into memory */
+	/*
+	 * slots a swapoff moved off a physical device: read into memory, or
+	 * dropped with an unmapped swap cache copy (a device's swapoff, and
+	 * the disk pass that starts a swapoff of the virtual type)
+	 */
+	VSWAP_UNUSE_MOVED,
 	VSWAP_IO_ERROR,		/* synchronous reads from a device that failed */
 	VSWAP_CHARGE,		/* memory.swap charges taken for physical slots */
 	VSWAP_UNCHARGE,		/* ... and undone */
@@ -169,9 +179,9 @@ enum vswap_stat {
 
 /* Files of debugfs and sysfs that are not a counter of enum vswap_stat */
 enum {
-	VSWAP_FILE_CAPACITY = VSWAP_NR_STATS,
-	VSWAP_FILE_SLOTS_USED,
-	VSWAP_FILE_METADATA_BYTES,
+	VSWAP_FILE_CAPACITY = VSWAP_NR_STATS,	/* slots of the virtual type */
+	VSWAP_FILE_SLOTS_USED,		/* slots in use: si->inuse_pages */
+	VSWAP_FILE_METADATA_BYTES,	/* memory of clusters, maps, heads */
 	VSWAP_NR_FILES,
 };
 
@@ -218,8 +228,12 @@ static inline void vswap_check_layout(void)
 	/* type, 32-bit offset and a 16-bit memcg id above the tag */
 	BUILD_BUG_ON(VSWAP_PHYS_ID_SHIFT + 16 > BITS_PER_LONG);
 	BUILD_BUG_ON(sizeof_field(struct vswap_cluster, memcg_id[0]) != 2);
+	/* a physical offset fits its 32 bits: si->max bounds it */
+	BUILD_BUG_ON(sizeof_field(struct swap_info_struct, max) > 4);
 	/* swap_map bytes of a cluster never straddle two pages */
 	BUILD_BUG_ON(PAGE_SIZE % VSWAP_CLUSTER);
+	/* an address space and a zswap tree cover whole clusters */
+	BUILD_BUG_ON(SWAP_OPS_SPACE_PAGES % VSWAP_CLUSTER);
 }
 
 /* A run of physical slots being released; see vswap_release_add(). */
@@ -251,12 +265,15 @@ static inline long vswap_stat_read(enum vswap_stat item)
  *
  *   phys_cache.c  per-CPU batches of physical slots, taken and freed
  *   table.c       a slot's backend word, release of a PHYS word (phys_cache.c)
- *   cluster.c     swap_map, clusters, slot alloc and free       (table.c)
+ *   map.c         the sparse swap_map, cluster heads, address spaces and
+ *                 zswap trees
+ *   cluster.c     clusters, slot alloc and free         (table.c, map.c)
  *   phys.c        physical slots, memcg charges, disk writes
  *                                          (phys_cache.c, table.c, cluster.c)
  *   io.c          the swap-out and swap-in hooks   (table.c, cluster.c, phys.c)
  *   unuse.c       the swapoff walker                  (all of the above)
- *   debugfs.c, sysfs.c   the counters                 (sysfs.c: debugfs.c)
+ *   stats.c       the counter files' names and values
+ *   debugfs.c, sysfs.c   those files in debugfs and sysfs       (stats.c)
  *   module.c      load/unload and the swap_ops table  (all of them)
  *
  * One header, its declarations in sections of that order.  All of them
@@ -271,7 +288,8 @@ void vswap_phys_put(swp_entry_t start, unsigned int nr);
 void vswap_phys_cache_drain(void);
 
 /* table.c */
-unsigned long vswap_set_word(unsigned long *wp, unsigned long word);
+unsigned long vswap_set_word(spinlock_t *lock, unsigned long *wp,
+			     unsigned long word);
 unsigned long vswap_folio_set_word(struct folio *folio, unsigned long *wp,
 				   unsigned long word);
 void vswap_release_add(struct vswap_release *r, unsigned long word);
@@ -279,18 +297,21 @@ void vswap_release_flush(struct vswap_release *r);
 void vswap_phys_release(unsigned long word);
 void vswap_replace(struct folio *folio, unsigned long *wp, unsigned long word);
 
+/* map.c */
+int vswap_map_init(void);
+void vswap_map_exit(void);
+int vswap_map_cluster(u32 index, gfp_t gfp);
+
 /* cluster.c */
 void vswap_cluster_init(void);
 void vswap_cluster_exit(void);
-int vswap_map_init(void);
-void vswap_map_exit(void);
 int vswap_spare_init(void);
 void vswap_spare_exit(void);
 swp_entry_t vswap_alloc(struct folio *folio);
 void vswap_free(struct swap_info_struct *si, unsigned long offset,
 		unsigned int nr);
 unsigned short *vswap_cgroup_id(swp_entry_t entry);
-struct swap_cluster_info *vswap_cluster_lock(unsigned long offset);
+struct swap_cluster_info *vswap_cluster_ci(unsigned long offset);
 unsigned long *vswap_word_of(swp_entry_t entry);
 
 /* phys.c */
@@ -307,12 +328,13 @@ void vswap_read_folio(struct folio *folio);
 /* unuse.c */
 int vswap_unuse(int type);
 
+/* stats.c */
+extern const char * const vswap_file_names[VSWAP_NR_FILES];
+u64 vswap_file_value(unsigned long item);
+
 /* debugfs.c */
 void vswap_debugfs_init(void);
 void vswap_debugfs_exit(void);
-size_t vswap_metadata_bytes(void);
-extern const char * const vswap_file_names[VSWAP_NR_FILES];
-u64 vswap_file_value(unsigned long item);
 
 /* sysfs.c */
 int vswap_sysfs_init(void);
