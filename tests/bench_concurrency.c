@@ -95,8 +95,8 @@
  * non-zero other than for an unsupported stressor, or does not end).  Size
  * and rounds: $VSWAP_BENCH_MB (default 8) and $VSWAP_BENCH_ROUNDS (default
  * 1) here (the test suite runs every binary); the bench-concurrency job
- * (scripts/bench-concurrency.sh) runs 32 MiB x 3.  $VSWAP_PHYS_DEV
- * overrides /dev/vda (it is overwritten).
+ * (scripts/bench-concurrency.sh) runs 32 MiB x 3.  VT_PHYS_DEV is
+ * overwritten.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -1035,7 +1035,7 @@ FIXTURE_SETUP(conc)
 	unsigned long long v = 1;
 	int i, ret;
 
-	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
+	snprintf(self->dev, sizeof(self->dev), "%s", VT_PHYS_DEV);
 	self->rot_saved = -1;
 	self->lock_stat_saved = -1;
 	self->map_count_saved[0] = '\0';

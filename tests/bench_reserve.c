@@ -24,7 +24,7 @@
  *
  * The "fits" workload scales with $VSWAP_SCALE; the "over" one runs only
  * with $VSWAP_BENCH_OVER=1 (scripts/bench-reserve.sh), not in the test
- * suite.  $VSWAP_PHYS_DEV overrides /dev/vda (it is overwritten).
+ * suite.  VT_PHYS_DEV is overwritten.
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>
@@ -66,7 +66,7 @@ FIXTURE(reserve) {
 
 FIXTURE_SETUP(reserve)
 {
-	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
+	snprintf(self->dev, sizeof(self->dev), "%s", VT_PHYS_DEV);
 	self->rot_saved = -1;
 	self->min_free_old = -1;
 	vt_read_u64(MIN_FREE, (unsigned long long *)&self->min_free_old);

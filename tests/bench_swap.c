@@ -29,8 +29,7 @@
  * back wrong or a configuration cannot be set up.  Size, rounds, pairs:
  * $VSWAP_BENCH_MB (default 16), $VSWAP_BENCH_ROUNDS (default 1) and
  * $VSWAP_BENCH_PAIRS (default 1); the bench job (scripts/bench.sh) runs
- * 64 MiB x 11 rounds and 11 pairs.  $VSWAP_PHYS_DEV overrides
- * /dev/vda (it is overwritten).
+ * 64 MiB x 11 rounds and 11 pairs.  VT_PHYS_DEV is overwritten.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -168,7 +167,7 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 	ASSERT_EQ(0, vd_region_map(&reg, n, false));
 	res->pswpin = -read_vmstat("pswpin");
 	res->pswpout = -read_vmstat("pswpout");
-	blkdev_io_read(vt_phys_dev(), &io0);
+	blkdev_io_read(VT_PHYS_DEV, &io0);
 	for (r = 0; r < rounds; r++) {
 		res->bad += round_trip(_metadata, &reg, n, r, cg,
 				       cfg == CFG_VSWAP ? res : NULL, &t,
@@ -182,7 +181,7 @@ static void run_workload(struct __test_metadata *_metadata, int cfg,
 	}
 	res->pswpin += read_vmstat("pswpin");
 	res->pswpout += read_vmstat("pswpout");
-	if (blkdev_io_since(vt_phys_dev(), &io0, &res->io))
+	if (blkdev_io_since(VT_PHYS_DEV, &io0, &res->io))
 		memset(&res->io, 0, sizeof(res->io));
 	vd_region_unmap(&reg);
 	res->done = true;
@@ -238,8 +237,8 @@ FIXTURE_SETUP(bench)
 FIXTURE_TEARDOWN_PARENT(bench)
 {
 	if (self->phys_on)
-		EXPECT_EQ(0, swap_off(vt_phys_dev()));
-	EXPECT_EQ(0, vd_rot_restore(vt_phys_dev(), &self->rot_saved));
+		EXPECT_EQ(0, swap_off(VT_PHYS_DEV));
+	EXPECT_EQ(0, vd_rot_restore(VT_PHYS_DEV, &self->rot_saved));
 	if (self->zram_on) {
 		EXPECT_EQ(0, swap_off(ZRAM_DEV));
 		vt_write_file(ZRAM_SYS "/reset", "1");
@@ -250,7 +249,7 @@ FIXTURE_TEARDOWN_PARENT(bench)
 
 TEST_F_TIMEOUT(bench, stock_zswap_disk, 1200)
 {
-	const char *dev = vt_phys_dev();
+	const char *dev = VT_PHYS_DEV;
 
 	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
 	ASSERT_EQ(0, zswap_set_enabled(true));
@@ -289,7 +288,7 @@ TEST_F_TIMEOUT(bench, zram, 1200)
 /* The round trip through a physical device, zswap off: no vswap, then vswap */
 TEST_F_TIMEOUT(bench, stock_disk, 1200)
 {
-	const char *dev = vt_phys_dev();
+	const char *dev = VT_PHYS_DEV;
 
 	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
 	ASSERT_EQ(0, zswap_set_enabled(false));
@@ -300,7 +299,7 @@ TEST_F_TIMEOUT(bench, stock_disk, 1200)
 
 TEST_F_TIMEOUT(bench, vswap_disk, 1200)
 {
-	const char *dev = vt_phys_dev();
+	const char *dev = VT_PHYS_DEV;
 
 	ASSERT_LT(0, blkdev_bytes(dev)) TH_LOG("no disk %s", dev);
 	ASSERT_EQ(0, vd_ensure_loaded());
@@ -327,7 +326,7 @@ static void disk_half(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(bench) *self, bool vswap, size_t n, int r,
 		      struct round_time *t)
 {
-	const char *dev = vt_phys_dev();
+	const char *dev = VT_PHYS_DEV;
 	struct vd_region reg;
 	struct vd_stats s;
 	size_t first = 0, bad;
@@ -363,8 +362,8 @@ TEST_F_TIMEOUT(bench, disk_pairs, 1800)
 	double in[MAX_PAIRS];
 	struct round_time st, vs;
 
-	ASSERT_LT(0, blkdev_bytes(vt_phys_dev()))
-		TH_LOG("no disk %s", vt_phys_dev());
+	ASSERT_LT(0, blkdev_bytes(VT_PHYS_DEV))
+		TH_LOG("no disk %s", VT_PHYS_DEV);
 	ASSERT_LE(1, pairs);
 	ASSERT_GE(MAX_PAIRS, pairs);
 	ASSERT_EQ(0, zswap_set_enabled(false));

@@ -33,7 +33,7 @@
  *                               be one without the hooks
  *                               (scripts/bench-pristine.sh)
  * The bench-swapoff job (scripts/bench-swapoff.sh) runs 200 x 2 MiB with
- * 0, 2 and 4 MiB resident, 3 rounds.  $VSWAP_PHYS_DEV overrides /dev/vda.
+ * 0, 2 and 4 MiB resident, 3 rounds.  VT_PHYS_DEV is overwritten.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -68,7 +68,7 @@ FIXTURE_SETUP(bench)
 	const char *modes = getenv("VSWAP_BENCH_MODES");
 	int ret;
 
-	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
+	snprintf(self->dev, sizeof(self->dev), "%s", VT_PHYS_DEV);
 	self->stock_only = modes && !strcmp(modes, "stock");
 	if (self->stock_only) {
 		/*

@@ -41,45 +41,14 @@
 #include "region.h"
 #include "memcg.h"
 #include "env.h"
+#include "faultinj.h"
 
-#define FAILSLAB		"/sys/kernel/debug/failslab"
-#define FAILPAGE		"/sys/kernel/debug/fail_page_alloc"
 #define CG_NAME			"vswap_fi"
 #define PAGES			VT_SCALE(4096, 1024)	/* 16 MiB */
 #define SEED			0xfa11ed5eedULL
 #define TIMES			1000000L
 
-static const char * const fi_dirs[] = { FAILSLAB, FAILPAGE };
-
-static int fi_set(const char *dir, const char *attr, const char *val)
-{
-	char path[256];
-	int ret;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	ret = vt_write_file(path, val);
-	if (ret)
-		vt_log("%s <- %s: %s", path, val, strerror(-ret));
-	return ret;
-}
-
-static long long fi_get(const char *dir, const char *attr)
-{
-	unsigned long long v = 0;
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	return vt_read_u64(path, &v) ? -1 : (long long)v;
-}
-
-static bool fi_available(void)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/require-start", FAILSLAB);
-	return vt_exists(FAILSLAB) && vt_exists(FAILPAGE) && vt_exists(path) &&
-		vt_exists("/proc/self/make-it-fail");
-}
+static const char * const fi_dirs[] = { FI_FAILSLAB, FI_FAILPAGE };
 
 /*
  * [start, end) of vswap.ko's text from /proc/kallsyms; the end is one page
@@ -144,8 +113,8 @@ static int fi_arm_nth(int pct, long nth, long times, unsigned long long start,
 		ret |= fi_set(d, "require-end", v);
 	}
 	/* swapoff's swap cache folios are user pages (GFP_HIGHUSER_MOVABLE) */
-	ret |= fi_set(FAILPAGE, "ignore-gfp-highmem", "N");
-	ret |= fi_set(FAILPAGE, "min-order", "0");
+	ret |= fi_set(FI_FAILPAGE, "ignore-gfp-highmem", "N");
+	ret |= fi_set(FI_FAILPAGE, "min-order", "0");
 	snprintf(v, sizeof(v), "%d", pct);
 	fi_times = times;
 	for (i = 0; !ret && i < 2; i++)

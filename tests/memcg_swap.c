@@ -44,7 +44,7 @@
  * zswap.current 0, swap_charge == swap_uncharge, and the fixture teardown
  * checks that vswap is idle and unloads.
  *
- * $VSWAP_PHYS_DEV overrides the disk (default /dev/vda); it is overwritten.
+ * The disk, VT_PHYS_DEV, is overwritten.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -344,7 +344,7 @@ static void mc_setup(struct __test_metadata *_metadata, struct mc *m,
 	m->nr_cgs = 0;
 	vd_env_setup(_metadata, &m->env, zswap);
 	if (disk) {
-		snprintf(m->dev, sizeof(m->dev), "%s", vt_phys_dev());
+		snprintf(m->dev, sizeof(m->dev), "%s", VT_PHYS_DEV);
 		if (!vt_exists(m->dev)) {
 			m->dev[0] = '\0';
 			SKIP(return, "no disk for physical swap");

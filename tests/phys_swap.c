@@ -10,7 +10,7 @@
  * Each test runs with zswap disabled and with stock zswap enabled in front
  * of the disk; the zswap setting is restored afterwards.
  *
- * $VSWAP_PHYS_DEV overrides the disk (default /dev/vda); it is overwritten.
+ * The disk, VT_PHYS_DEV, is overwritten.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -84,7 +84,7 @@ FIXTURE_SETUP(phys_swap)
 	self->cg[0] = '\0';
 	self->mem = NULL;
 	self->nr_pages = REGION_SIZE / VT_PAGE_SIZE;
-	snprintf(self->dev, sizeof(self->dev), "%s", vt_phys_dev());
+	snprintf(self->dev, sizeof(self->dev), "%s", VT_PHYS_DEV);
 
 	if (!vt_exists(self->dev))
 		SKIP(return, "%s missing: no disk for physical swap", self->dev);

@@ -86,9 +86,8 @@
 #include "region.h"
 #include "memcg.h"
 #include "env.h"
+#include "faultinj.h"
 
-#define FAILSLAB		"/sys/kernel/debug/failslab"
-#define FAILPAGE		"/sys/kernel/debug/fail_page_alloc"
 #define CG_NAME			"vswap_swapoff"
 #define SEED			0x5a0ff0ffULL
 
@@ -147,37 +146,18 @@ struct so_state {
 	char tmpdir[64];	/* our tmpfs mount; "" if none */
 };
 
-static int fi_set(const char *attr, const char *val)
-{
-	char path[256];
-	int ret;
-
-	snprintf(path, sizeof(path), FAILPAGE "/%s", attr);
-	ret = vt_write_file(path, val);
-	if (ret)
-		vt_log("%s <- %s: %s", path, val, strerror(-ret));
-	return ret;
-}
-
-static bool fi_available(void)
-{
-	return vt_exists(FAILSLAB) && vt_exists(FAILPAGE "/require-start") &&
-	       vt_exists(FAILPAGE "/task-filter") &&
-	       vt_exists("/proc/self/make-it-fail");
-}
-
 /* Stop injecting; returns the failures injected since fi_arm(). */
 static long long fi_off(void)
 {
 	unsigned long long left = FI_TIMES;
 
-	if (!vt_exists(FAILPAGE))
+	if (!vt_exists(FI_FAILPAGE))
 		return 0;
-	vt_write_file(FAILPAGE "/probability", "0");
-	if (vt_read_u64(FAILPAGE "/times", &left))
+	vt_write_file(FI_FAILPAGE "/probability", "0");
+	if (vt_read_u64(FI_FAILPAGE "/times", &left))
 		left = FI_TIMES;
-	vt_write_file(FAILPAGE "/space", "0");
-	vt_write_file(FAILPAGE "/times", "1");
+	vt_write_file(FI_FAILPAGE "/space", "0");
+	vt_write_file(FI_FAILPAGE "/times", "1");
 	return FI_TIMES - (long long)left;
 }
 
@@ -1775,27 +1755,27 @@ static int fi_arm(int pct, long space, unsigned long long start,
 	int ret = 0;
 
 	/* the filters first: until they are set, everyone would fail */
-	ret |= fi_set("probability", "0");
-	ret |= fi_set("task-filter", "Y");
-	ret |= fi_set("interval", "1");
+	ret |= fi_set(FI_FAILPAGE, "probability", "0");
+	ret |= fi_set(FI_FAILPAGE, "task-filter", "Y");
+	ret |= fi_set(FI_FAILPAGE, "interval", "1");
 	snprintf(v, sizeof(v), "%ld", FI_TIMES);
-	ret |= fi_set("times", v);
+	ret |= fi_set(FI_FAILPAGE, "times", v);
 	snprintf(v, sizeof(v), "%ld", space);
-	ret |= fi_set("space", v);
-	ret |= fi_set("verbose", "0");
+	ret |= fi_set(FI_FAILPAGE, "space", v);
+	ret |= fi_set(FI_FAILPAGE, "verbose", "0");
 	/* swap-in folios: GFP_HIGHUSER_MOVABLE, order 0, may sleep */
-	ret |= fi_set("ignore-gfp-wait", "N");
-	ret |= fi_set("ignore-gfp-highmem", "N");
-	ret |= fi_set("min-order", "0");
-	ret |= fi_set("stacktrace-depth", "32");
+	ret |= fi_set(FI_FAILPAGE, "ignore-gfp-wait", "N");
+	ret |= fi_set(FI_FAILPAGE, "ignore-gfp-highmem", "N");
+	ret |= fi_set(FI_FAILPAGE, "min-order", "0");
+	ret |= fi_set(FI_FAILPAGE, "stacktrace-depth", "32");
 	snprintf(v, sizeof(v), "%llu", start);
-	ret |= fi_set("require-start", v);
+	ret |= fi_set(FI_FAILPAGE, "require-start", v);
 	snprintf(v, sizeof(v), "%llu", end);
-	ret |= fi_set("require-end", v);
+	ret |= fi_set(FI_FAILPAGE, "require-end", v);
 	if (ret)
 		return -EIO;
 	snprintf(v, sizeof(v), "%d", pct);
-	return fi_set("probability", v) ? -EIO : 0;
+	return fi_set(FI_FAILPAGE, "probability", v) ? -EIO : 0;
 }
 
 TEST_F_TIMEOUT(swapoff, fault_injection, 600)

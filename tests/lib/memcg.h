@@ -32,7 +32,11 @@ int cg_enable_memory(void);
 /* Read a single-number cgroup file; "max" reads as LLONG_MAX. -1 on error */
 long long cg_read_ll(const char *cg, const char *file);
 
-/* Read key @key of a flat keyed file like memory.stat; -1 if absent. */
+/*
+ * Read key @key of a flat keyed file like memory.stat; -1 if absent.  The
+ * key must match a whole line's first word: upstream's cg_read_key_long()
+ * finds it anywhere in the file ("swap" would match "zswap").
+ */
 long long cg_read_key_ll(const char *cg, const char *file, const char *key);
 
 /*

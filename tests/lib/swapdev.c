@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Swap devices: /proc/swaps (parsed here only), mkswap/swapon/swapoff,
- * the physical disk the tests overwrite (vt_phys_dev()) and its use as
+ * the physical disk the tests overwrite (VT_PHYS_DEV) and its use as
  * a vswap backend.
  */
 #include "swapdev.h"
-
-const char *vt_phys_dev(void)
-{
-	const char *d = getenv("VSWAP_PHYS_DEV");
-
-	return d && *d ? d : VT_PHYS_DEV;
-}
 
 /*
  * The one parser of /proc/swaps.  Each line after the header is

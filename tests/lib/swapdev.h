@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Swap devices: /proc/swaps (parsed here only), mkswap/swapon/swapoff,
- * the physical disk the tests overwrite (vt_phys_dev()) and its use as
- * a vswap backend.
+ * the physical disk the tests overwrite (VT_PHYS_DEV) and its use as a
+ * vswap backend.
  */
 #ifndef __VSWAP_TEST_SWAPDEV_H
 #define __VSWAP_TEST_SWAPDEV_H
@@ -13,13 +13,10 @@
  * The guest's two virtio disks, scratch space the tests overwrite (see
  * scripts/vm.sh): VT_PHYS_DEV is the physical swap device / vswap backend,
  * VT_PHYS_DEV2 the second disk (a file system, a second swap device, the
- * hibernation token).  Tests that take $VSWAP_PHYS_DEV call vt_phys_dev().
+ * hibernation token).  Every test names them by these macros only.
  */
 #define VT_PHYS_DEV		"/dev/vda"
 #define VT_PHYS_DEV2		"/dev/vdb"
-
-/* $VSWAP_PHYS_DEV if set and not empty, else VT_PHYS_DEV. */
-const char *vt_phys_dev(void);
 
 /* ---------------------------------------------------------------------
  * /proc/swaps
