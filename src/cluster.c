@@ -262,7 +262,7 @@ static u64 vswap_hint(struct vswap_cluster *c)
 static struct swap_cluster_info *vswap_hint_ci(u64 hint)
 {
 	return vswap_cluster_ci((unsigned long)((u32)hint - 1) *
-				  VSWAP_CLUSTER);
+				VSWAP_CLUSTER);
 }
 
 /* The cluster @hint names, or NULL; under its cluster lock @ci */
@@ -438,16 +438,17 @@ void vswap_free(struct swap_info_struct *si, unsigned long offset,
 	struct vswap_cluster *c;
 	unsigned int i, ci;
 	unsigned long word;
+	spinlock_t *lock;		/* their cluster lock, held */
 	bool full;
 
 	c = vswap_cluster_of(offset);
 	if (WARN_ON_ONCE(!c || nr > c->used))
 		return;
-	lockdep_assert_held(vswap_cluster_spinlock(c));
+	lock = vswap_cluster_spinlock(c);
+	lockdep_assert_held(lock);
 	for (i = 0; i < nr; i++) {
 		ci = (offset + i) % VSWAP_CLUSTER;
-		word = vswap_set_word(vswap_cluster_spinlock(c), &c->table[ci],
-				      VSWAP_NONE);
+		word = vswap_set_word(lock, &c->table[ci], VSWAP_NONE);
 		/* physical locks nest inside ours */
 		if (vswap_tag(word) == VSWAP_PHYS)
 			vswap_release_add(&r, word);

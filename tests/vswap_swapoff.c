@@ -149,16 +149,17 @@ struct so_state {
 /* Stop injecting; returns the failures injected since fi_arm(). */
 static long long fi_off(void)
 {
-	unsigned long long left = FI_TIMES;
+	long long left;
 
 	if (!vt_exists(FI_FAILPAGE))
 		return 0;
-	vt_write_file(FI_FAILPAGE "/probability", "0");
-	if (vt_read_u64(FI_FAILPAGE "/times", &left))
+	fi_set(FI_FAILPAGE, "probability", "0");
+	left = fi_get(FI_FAILPAGE, "times");
+	if (left < 0)
 		left = FI_TIMES;
-	vt_write_file(FI_FAILPAGE "/space", "0");
-	vt_write_file(FI_FAILPAGE "/times", "1");
-	return FI_TIMES - (long long)left;
+	fi_set(FI_FAILPAGE, "space", "0");
+	fi_set(FI_FAILPAGE, "times", "1");
+	return FI_TIMES - left;
 }
 
 /*
